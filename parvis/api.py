@@ -1,0 +1,68 @@
+"""The JSON API: one NinjaAPI; each domain app that has an ``api.py`` with a ``router`` is mounted."""
+
+import importlib
+import importlib.util
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from parvis.core.api import account_router
+from parvis.core.api import router as territories_router
+from parvis.core.ratelimit import RateLimited
+
+DOMAIN_APPS = ["ideas", "budget", "reports", "opendata", "workshops", "jobs", "commitments"]
+
+api = NinjaAPI(
+    title="Parvis API",
+    version="1",
+    description="API de Parvis : territoires, idées, budget participatif, signalements. "
+    "Authentification par session ou par jeton personnel (`Authorization: Bearer …`).",
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+api.add_router("/territories", territories_router)
+api.add_router("/account", account_router)
+for _app in DOMAIN_APPS:
+    if importlib.util.find_spec(f"parvis.{_app}") and importlib.util.find_spec(f"parvis.{_app}.api"):
+        api.add_router(f"/{_app}", importlib.import_module(f"parvis.{_app}.api").router)
+
+
+def _messages(exc: ValidationError) -> str:
+    return " ".join(str(m) for m in exc.messages)
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request, exc):
+    return api.create_response(request, {"detail": _messages(exc)}, status=400)
+
+
+@api.exception_handler(NinjaValidationError)
+def on_schema_error(request, exc):
+    return api.create_response(request, {"detail": _("Requête invalide."), "errors": exc.errors}, status=422)
+
+
+@api.exception_handler(PermissionDenied)
+def on_permission_denied(request, exc):
+    return api.create_response(request, {"detail": str(exc) or _("Action non autorisée.")}, status=403)
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request, exc):
+    return api.create_response(request, {"detail": _("Authentification requise.")}, status=401)
+
+
+@api.exception_handler(Http404)
+def on_not_found(request, exc):
+    return api.create_response(request, {"detail": str(exc) or _("Introuvable.")}, status=404)
+
+
+@api.exception_handler(RateLimited)
+def on_rate_limited(request, exc):
+    response = api.create_response(request, {"detail": str(exc)}, status=429)
+    response["Retry-After"] = str(exc.retry_after)
+    return response

@@ -1,0 +1,353 @@
+"""The Method of Equal Shares (Peters, Pierczyński, Skowron), as pabutools 1.2.3 computes it.
+
+Every voter gets an equal share of the budget. In each round, the project that its supporters can
+buy at the lowest price per unit of utility (rho) is funded; each supporter pays ``rho x utility``,
+or all they have left if that is less. The rule stops when no project can be paid for by its
+supporters. Utility is the project's cost ("cost", a voter values a project by what it costs) or 1
+("approval"). Only whether a voter supports a project counts, so cumulative and ordinal ballots
+count as approval of the projects they name, as pabutools' ``Cost_Sat``/``Cardinality_Sat`` do.
+
+Completions: *Add1* reruns MES with the per-voter budget raised by ``increment`` (one currency unit
+by default) until the outcome is exhaustive (stop) or no longer fits the budget (keep the previous
+one), exactly as pabutools' ``voter_budget_increment``; with ``exhaustive_stop=False``, it goes on
+past exhaustive outcomes up to the last affordable one (equalshares.net's variant, used by some
+cities). *Add1 then greedy* fills what is left with greedy (cost utility).
+
+Exactness. A run computes in floats (fast, vectorised), while every voter's budget is also tracked
+symbolically: voters who paid the same prices in the same rounds share a "signature" whose exact
+value (a ``Fraction``) is computed only when needed. Whenever two candidates' prices come within
+rounding distance of each other, or a project is within rounding distance of being affordable,
+the decision is taken on the exact values instead. The selected projects are therefore those exact
+rational arithmetic gives; the explanation (rho, payers, money left) is exact as well.
+"""
+
+from __future__ import annotations
+
+import sys
+from fractions import Fraction
+
+import numpy as np
+
+from . import explain as ex
+from .greedy import greedy_select
+from .profile import Election
+from .tiebreak import tie_order
+
+COMPLETIONS = ("none", "add1", "add1-greedy")
+UTILITIES = ("cost", "approval")
+_REL = 1e-9  # relative float tolerance under which a decision is re-taken exactly
+_ABS = 1e-10  # absolute tolerance, as a fraction of the initial per-voter budget
+
+
+def _waterfill(values: list[Fraction], weights: list[int], cost: Fraction) -> Fraction | None:
+    """Smallest equal share q with sum(w * min(v, q)) >= cost, or None if unaffordable."""
+    if sum((w * v for v, w in zip(values, weights, strict=True)), Fraction(0)) < cost:
+        return None
+    paid = Fraction(0)
+    remaining = sum(weights)
+    for v, w in sorted(zip(values, weights, strict=True)):
+        q = (cost - paid) / remaining
+        if q <= v:
+            return q
+        paid += w * v
+        remaining -= w
+    return None  # pragma: no cover - excluded by the sum check
+
+
+class _Supports:
+    """Voter groups (identical support sets, weighted) and, per project, the groups supporting it."""
+
+    def __init__(self, election: Election):
+        rows, mult = election.profile.distinct_supports()
+        self.num_voters = int(election.profile.num_voters)
+        self.mult = mult
+        self.multf = mult.astype(np.float64)
+        n_proj = len(election.project_ids)
+        lens = np.fromiter((len(r) for r in rows), dtype=np.int64, count=len(rows))
+        flat = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+        owner = np.repeat(np.arange(len(rows), dtype=np.int64), lens)
+        order = np.argsort(flat, kind="stable")
+        counts = np.bincount(flat, minlength=n_proj)
+        self.sup = np.split(owner[order], np.cumsum(counts)[:-1]) if n_proj else []
+        self.supw = [self.multf[s] for s in self.sup]
+        self.weight = [int(mult[s].sum()) for s in self.sup]
+
+
+class _Run:
+    """One MES run with a given initial per-voter budget."""
+
+    def __init__(self, election: Election, sup: _Supports, utility: str, rank: list[int], b0: Fraction):
+        self.e = election
+        self.s = sup
+        self.rank = rank
+        self.b0 = b0
+        self.b0f = float(b0)
+        costs = election.costs
+        self.costs = costs
+        self.cf = [float(c) for c in costs]
+        self.util = [c if utility == "cost" else Fraction(1) for c in costs]
+        self.uf = [float(u) for u in self.util]
+        n_types = len(sup.mult)
+        self.bud = np.full(n_types, self.b0f)
+        self.sig = np.ones(n_types, dtype=np.int64)
+        # signature 0: nothing left (exactly); 1: untouched initial share
+        self.sig_f = np.zeros(max(16, 4 * n_types), dtype=np.float64)
+        self.sig_f[1] = self.b0f
+        self.sig_parent = [0, 0]
+        self.sig_round = [-1, -1]
+        self.n_sigs = 2
+        self.sig_exact: dict[int, Fraction] = {0: Fraction(0), 1: b0}
+        self.rounds: list[tuple[int, np.ndarray, list[int]]] = []  # project, groups' sigs, weights
+        self.q_exact: dict[int, Fraction] = {}
+        self.unaffordable_at: dict[int, int] = {}
+
+    # -- exact side ---------------------------------------------------------------------------
+    def exact_sig(self, s: int) -> Fraction:
+        value = self.sig_exact.get(s)
+        if value is None:
+            parent = self.exact_sig(self.sig_parent[s])
+            value = max(parent - self.exact_q(self.sig_round[s]), Fraction(0))
+            self.sig_exact[s] = value
+        return value
+
+    def exact_q(self, k: int) -> Fraction:
+        q = self.q_exact.get(k)
+        if q is None:
+            j, sigs, weights = self.rounds[k]
+            q = _waterfill([self.exact_sig(int(s)) for s in sigs], weights, self.costs[j])
+            assert q is not None, "a funded project must have been affordable"
+            self.q_exact[k] = q
+        return q
+
+    def groups(self, j: int) -> tuple[np.ndarray, list[int]]:
+        sigs, inv = np.unique(self.sig[self.s.sup[j]], return_inverse=True)
+        weights = np.bincount(inv, weights=self.s.supw[j]).astype(np.int64).tolist()
+        return sigs, weights
+
+    def exact_rho(self, j: int) -> Fraction | None:
+        sigs, weights = self.groups(j)
+        q = _waterfill([self.exact_sig(int(s)) for s in sigs], weights, self.costs[j])
+        return None if q is None else q / self.util[j]
+
+    # -- float side ----------------------------------------------------------------------------
+    def err(self, j: int, rho: float) -> float:
+        return _REL * rho + (_ABS * self.b0f + 1e-13 * self.cf[j]) / self.uf[j]
+
+    def float_rho(self, j: int) -> float | None:
+        """Float rho, None if unaffordable; exact fallback when affordability is within rounding."""
+        s = self.s.sup[j]
+        b = self.bud[s]
+        w = self.s.supw[j]
+        avail = float(b @ w)
+        c = self.cf[j]
+        margin = _REL * c + _ABS * self.b0f * self.s.weight[j]
+        if avail < c - margin:
+            return None
+        if avail <= c + margin:
+            rho = self.exact_rho(j)
+            return None if rho is None else float(rho)
+        big_w = float(self.s.weight[j])
+        q = c / big_w
+        if b.min() < q:
+            order = np.argsort(b)
+            bs = b[order]
+            ws = w[order]
+            paid = np.concatenate(([0.0], np.cumsum(ws * bs)[:-1]))
+            rem = big_w - np.concatenate(([0.0], np.cumsum(ws)[:-1]))
+            qk = (c - paid) / rem
+            ok = np.flatnonzero(qk <= bs * (1 + 1e-15) + 1e-300)
+            k = int(ok[0]) if len(ok) else len(bs) - 1
+            q = float(qk[k])
+        return q / self.uf[j]
+
+    def pay(self, j: int, q: float) -> None:
+        s = self.s.sup[j]
+        sigs, inv = np.unique(self.sig[s], return_inverse=True)
+        weights = np.bincount(inv, weights=self.s.supw[j]).astype(np.int64).tolist()
+        k = len(self.rounds)
+        self.rounds.append((j, sigs, weights))
+        old = self.sig_f[sigs]
+        new = old - q
+        tol = _ABS * self.b0f
+        new_ids = np.zeros(len(sigs), dtype=np.int64)
+        need = self.n_sigs + len(sigs)
+        if need > len(self.sig_f):
+            self.sig_f = np.concatenate((self.sig_f, np.zeros(need + len(self.sig_f))))
+        for g in range(len(sigs)):
+            if sigs[g] == 0 or new[g] < -tol:
+                continue  # certainly nothing left: signature 0
+            sid = self.n_sigs
+            self.n_sigs += 1
+            self.sig_parent.append(int(sigs[g]))
+            self.sig_round.append(k)
+            self.sig_f[sid] = max(new[g], 0.0)
+            new_ids[g] = sid
+        self.sig[s] = new_ids[inv]
+        self.bud[s] = self.sig_f[new_ids][inv]
+
+    # -- the rule ------------------------------------------------------------------------------
+    def run(self, candidates: list[int]) -> list[int]:
+        """Projects funded, in order (candidates: supported projects of positive cost)."""
+        stale = {j: self.cf[j] / (self.s.weight[j] * self.uf[j]) for j in candidates}
+        remaining = set(candidates)
+        chosen: list[int] = []
+        while remaining:
+            best = float("inf")
+            best_err = 0.0
+            evaluated: list[tuple[float, int]] = []
+            for j in sorted(remaining, key=stale.__getitem__):
+                if stale[j] - self.err(j, stale[j]) > best + best_err:
+                    break
+                rho = self.float_rho(j)
+                if rho is None:
+                    remaining.discard(j)
+                    self.unaffordable_at[j] = len(chosen)
+                    continue
+                stale[j] = rho
+                evaluated.append((rho, j))
+                if rho < best:
+                    best, best_err = rho, self.err(j, rho)
+            if not evaluated:
+                break
+            near = [j for rho, j in evaluated if rho - self.err(j, rho) <= best + best_err]
+            if len(near) == 1:
+                winner = near[0]
+            else:
+                exact = {j: self.exact_rho(j) for j in near}
+                exact = {j: r for j, r in exact.items() if r is not None}
+                low = min(exact.values())
+                winner = min((j for j, r in exact.items() if r == low), key=self.rank.__getitem__)
+            remaining.discard(winner)
+            chosen.append(winner)
+            self.pay(winner, stale[winner] * self.uf[winner])
+        return chosen
+
+
+def _candidates(election: Election, sup: _Supports) -> tuple[list[int], list[int]]:
+    free = [j for j, c in enumerate(election.costs) if c == 0 and sup.weight[j] > 0]
+    cands = [j for j, c in enumerate(election.costs) if c > 0 and sup.weight[j] > 0]
+    return free, cands
+
+
+def equal_shares(
+    election: Election,
+    *,
+    utility: str = "cost",
+    completion: str = "none",
+    increment=1,
+    exhaustive_stop: bool = True,
+    tie_break: str = "lexico",
+    seed=None,
+) -> ex.Outcome:
+    """Method of Equal Shares with an optional completion (see the module docstring)."""
+    if utility not in UTILITIES:
+        raise ValueError(f"unknown utility {utility!r} (expected one of {', '.join(UTILITIES)})")
+    if completion not in COMPLETIONS:
+        raise ValueError(f"unknown completion {completion!r} (expected one of {', '.join(COMPLETIONS)})")
+    step = Fraction(str(increment)) if not isinstance(increment, int | Fraction) else Fraction(increment)
+    if completion != "none" and step <= 0:
+        raise ValueError("the Add1 increment must be positive")
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))
+    sup = _Supports(election)
+    votes = [int(w) for w in sup.weight]
+    rank = tie_order(tie_break, election.project_ids, election.costs, votes, seed)
+    free, cands = _candidates(election, sup)
+    budget = election.budget
+    costs = election.costs
+    n = sup.num_voters
+    if n == 0:
+        return _outcome(election, sup, utility, completion, [], None, [], 0, votes)
+
+    b0 = budget / n
+    run = _Run(election, sup, utility, rank, b0)
+    chosen = free + run.run(cands)
+    iterations = 1
+    if completion in ("add1", "add1-greedy"):
+        prev_run, prev_chosen = None, list(free)
+        cand_costs = sorted((costs[j], j) for j in cands)
+        while True:
+            spent = sum((costs[j] for j in chosen), Fraction(0))
+            if spent > budget:
+                run, chosen = prev_run, prev_chosen
+                break
+            if exhaustive_stop:
+                taken = set(chosen)
+                slack = budget - spent
+                if all(c > slack for c, j in cand_costs if j not in taken):
+                    break
+            elif len(chosen) == len(free) + len(cands):
+                break
+            prev_run, prev_chosen = run, chosen
+            b0 += step
+            run = _Run(election, sup, utility, rank, b0)
+            chosen = free + run.run(cands)
+            iterations += 1
+    extra: list[int] = []
+    if completion == "add1-greedy":
+        spent = sum((costs[j] for j in chosen), Fraction(0))
+        taken = set(chosen)
+        if any(spent + c <= budget for j, c in enumerate(costs) if j not in taken):
+            extra, _, _, _ = greedy_select(election, "cost", tie_break, seed, initial=chosen)
+    return _outcome(election, sup, utility, completion, chosen, run, extra, iterations, votes)
+
+
+def _outcome(election, sup, utility, completion, chosen, run, extra, iterations, votes) -> ex.Outcome:
+    ids, costs = election.project_ids, election.costs
+    position = {j: k + 1 for k, j in enumerate(chosen + extra)}
+    mes_rounds = {}
+    if run is not None:
+        for k, (j, sigs, weights) in enumerate(run.rounds):
+            q = run.exact_q(k)
+            payers = sum(w for s, w in zip(sigs, weights, strict=True) if run.exact_sig(int(s)) > 0)
+            mes_rounds[j] = (q / run.util[j], payers)
+    in_mes = set(chosen)
+    in_extra = set(extra)
+    results = []
+    for j in range(len(ids)):
+        rho = payers = left = None
+        stage = None
+        if j in in_mes:
+            reason = ex.FUNDED
+            stage = "equal shares"
+            if j in mes_rounds:
+                rho, payers = mes_rounds[j]
+            else:
+                rho, payers, stage = Fraction(0), 0, "free project"
+        elif j in in_extra:
+            reason, stage = ex.FUNDED, "greedy completion"
+        elif sup.weight[j] == 0:
+            reason = ex.NO_SUPPORT
+        else:
+            reason = ex.BUDGET_EXHAUSTED if in_extra or completion == "add1-greedy" else ex.SUPPORTERS_CANNOT_AFFORD
+            if run is not None:
+                sigs, weights = run.groups(j)
+                left = sum((w * run.exact_sig(int(s)) for s, w in zip(sigs, weights, strict=True)), Fraction(0))
+        results.append(
+            ex.ProjectResult(
+                project_id=ids[j],
+                cost=costs[j],
+                votes=votes[j],
+                funded=j in position,
+                reason=reason,
+                position=position.get(j),
+                rho=rho,
+                payers=payers,
+                money_left=left,
+                stage=stage,
+            )
+        )
+    selected = chosen + extra
+    details = {
+        "utility": utility,
+        "completion": completion,
+        "voter_budget": run.b0 if run is not None else Fraction(0),
+        "runs": iterations,
+    }
+    return ex.Outcome(
+        rule=f"mes/{utility}" + ("" if completion == "none" else f"/{completion}"),
+        selected=tuple(ids[j] for j in selected),
+        total_cost=sum((costs[j] for j in selected), Fraction(0)),
+        budget=election.budget,
+        projects=tuple(results),
+        details=details,
+    )

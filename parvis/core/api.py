@@ -1,0 +1,138 @@
+"""Core API: territories, the signed-in account, its tokens and notifications."""
+
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from ninja import Router, Schema
+
+from . import territories, tokens
+from .api_auth import api_auth
+from .models import Notification, Territory
+from .notifications import notification_mark_read
+
+router = Router(tags=["territoires"])
+account_router = Router(tags=["compte"], auth=api_auth)
+
+
+class TerritoryOut(Schema):
+    code: str
+    name: str
+
+
+class LocationOut(Schema):
+    district: TerritoryOut | None
+    neighbourhood: TerritoryOut | None
+    priority_area: TerritoryOut | None
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+@router.get("/locate", response={200: LocationOut, 400: ErrorOut, 404: ErrorOut}, summary="Localiser un point")
+def locate(request, lat: str, lon: str):
+    """Which district, neighbourhood and priority area contain the point (WGS84)."""
+    try:
+        lat_f, lon_f = territories.validate_coordinates(lat, lon)
+    except ValidationError as exc:
+        return 400, {"detail": exc.messages[0]}
+    location = territories.locate(lat_f, lon_f)
+    if not location.inside_city:
+        raise Http404(_("Ce point est en dehors du territoire de la ville."))
+    as_out = lambda ref: {"code": ref.code, "name": ref.name} if ref else None  # noqa: E731
+    return 200, {
+        "district": as_out(location.district),
+        "neighbourhood": as_out(location.neighbourhood),
+        "priority_area": as_out(location.priority_area),
+    }
+
+
+@router.get("/", summary="Territoires (GeoJSON)")
+def territory_list(request, level: str = "district", geometry: bool = True):
+    """Territories of one level as a GeoJSON FeatureCollection."""
+    qs = Territory.objects.filter(level=level).select_related("parent").order_by("code")
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "id": t.code,
+                "properties": {"code": t.code, "name": t.name, "level": t.level, "population": t.population,
+                               "parent": t.parent.code if t.parent else None, "approximate": t.approximate},
+                "geometry": t.geometry if geometry else None,
+            }
+            for t in qs
+        ],
+    }
+
+
+class MeOut(Schema):
+    id: int
+    email: str
+    display_name: str
+    role: str
+    home_neighbourhood: str | None
+    home_district: str | None
+
+
+@account_router.get("/me", response=MeOut, summary="Mon compte")
+def me(request):
+    u = request.auth
+    return {"id": u.id, "email": u.email, "display_name": u.public_name, "role": u.role,
+            "home_neighbourhood": u.home_neighbourhood.code if u.home_neighbourhood else None,
+            "home_district": u.home_district.code if u.home_district else None}
+
+
+class TokenIn(Schema):
+    name: str
+
+
+class TokenOut(Schema):
+    id: int
+    name: str
+    prefix: str
+    created_at: str
+    revoked: bool
+    key: str | None = None
+
+
+@account_router.post("/tokens", response={201: TokenOut, 400: ErrorOut}, summary="Créer un jeton")
+def token_create(request, payload: TokenIn):
+    token, key = tokens.token_create(user=request.auth, name=payload.name)
+    return 201, {"id": token.id, "name": token.name, "prefix": token.prefix,
+                 "created_at": token.created_at.isoformat(), "revoked": False, "key": key}
+
+
+@account_router.delete("/tokens/{token_id}", response={204: None}, summary="Révoquer un jeton")
+def token_revoke(request, token_id: int):
+    tokens.token_revoke(user=request.auth, token_id=token_id)
+    return 204, None
+
+
+class NotificationOut(Schema):
+    id: int
+    kind: str
+    title: str
+    body: str
+    url: str
+    created_at: str
+    read: bool
+
+
+@account_router.get("/notifications", response=list[NotificationOut], summary="Mes notifications")
+def notification_list(request, unread: bool = False):
+    qs = Notification.objects.filter(recipient=request.auth)
+    if unread:
+        qs = qs.filter(read_at__isnull=True)
+    return [{"id": n.id, "kind": n.kind, "title": n.title, "body": n.body, "url": n.url,
+             "created_at": n.created_at.isoformat(), "read": n.read_at is not None} for n in qs[:100]]
+
+
+@account_router.post("/notifications/read", summary="Tout marquer comme lu")
+def notification_read(request):
+    return {"updated": notification_mark_read(user=request.auth)}
+
+
+def territory_or_404(level: str, code: str) -> Territory:
+    return get_object_or_404(Territory, level=level, code=code)

@@ -1,0 +1,42 @@
+from django.conf import settings
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+MODULES = [
+    ("ideas:index", _("Idées")),
+    ("budget:index", _("Budget participatif")),
+    ("reports:index", _("Signalements")),
+    ("opendata:index", _("Données ouvertes")),
+    ("workshops:index", _("Ateliers")),
+    ("jobs:index", _("Emploi")),
+    ("commitments:index", _("Engagements")),
+]
+
+
+def available_modules(current_path: str = "") -> list[dict]:
+    """The modules installed in this city, for navigation and the home page."""
+    items = []
+    for name, label in MODULES:
+        try:
+            url = reverse(name)
+        except NoReverseMatch:
+            continue
+        items.append({"name": name.split(":")[0], "url": url, "label": label,
+                      "active": bool(current_path) and current_path.startswith(url)})
+    return items
+
+
+def parvis(request):
+    user = getattr(request, "user", None)
+    unread = 0
+    if user is not None and user.is_authenticated:
+        unread = user.notifications.filter(read_at__isnull=True).count()
+    return {
+        "PARVIS_CITY_NAME": settings.PARVIS_CITY_NAME,
+        "PARVIS_TILE_URL": settings.PARVIS_TILE_URL,
+        "PARVIS_TILE_ATTRIBUTION": settings.PARVIS_TILE_ATTRIBUTION,
+        "PARVIS_MAP_CENTER": settings.PARVIS_MAP_CENTER,
+        "PARVIS_MAP_ZOOM": settings.PARVIS_MAP_ZOOM,
+        "parvis_modules": available_modules(request.path),
+        "unread_notifications": unread,
+    }

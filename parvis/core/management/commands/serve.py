@@ -1,0 +1,25 @@
+import os
+import shutil
+import sys
+
+from django.core.management import BaseCommand, call_command
+
+
+class Command(BaseCommand):
+    help = "Sert Parvis avec gunicorn (fichiers statiques par whitenoise)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--host", default=os.environ.get("PARVIS_BIND_HOST", "127.0.0.1"))
+        parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
+        parser.add_argument("--threads", type=int, default=int(os.environ.get("PARVIS_THREADS", "4")))
+
+    def handle(self, *args, port, host, workers, threads, **options):
+        call_command("collectstatic", interactive=False, verbosity=0)
+        gunicorn = shutil.which("gunicorn", path=os.path.dirname(sys.executable)) or shutil.which("gunicorn")
+        argv = [gunicorn or sys.executable, *([] if gunicorn else ["-m", "gunicorn"]), "parvis.wsgi:application",
+                "--bind", f"{host}:{port}", "--workers", str(workers), "--threads", str(threads),
+                "--access-logfile", "-", "--forwarded-allow-ips", os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")]
+        self.stdout.write(self.style.SUCCESS(f"Parvis : http://{host}:{port}/  (Ctrl+C pour arrêter)"))
+        self.stdout.flush()
+        os.execv(argv[0], argv)

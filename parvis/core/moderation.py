@@ -1,0 +1,134 @@
+"""Flags, the moderation queue, hiding with a public reason, blocking accounts.
+
+Any module's contribution model that inherits ``Moderated`` can be flagged and hidden here.
+"""
+
+from dataclasses import dataclass
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, models, transaction
+from django.db.models import Count, Max, Min
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .audit import audit_record
+from .models import Flag, FlagReason, Moderated, User
+
+
+def ensure_moderator(user: User) -> None:
+    if not (user.is_authenticated and user.is_moderator):
+        raise PermissionDenied(_("Réservé aux modérateurs."))
+
+
+def flag_create(*, reporter: User, target: Moderated, reason: str, comment: str = "") -> Flag:
+    if not reporter.is_authenticated:
+        raise PermissionDenied(_("Connectez-vous pour signaler un contenu."))
+    if reason not in FlagReason.values:
+        raise ValidationError(_("Motif de signalement inconnu."))
+    if len(comment) > 1000:
+        raise ValidationError(_("Les précisions ne doivent pas dépasser 1 000 caractères."))
+    ct = ContentType.objects.get_for_model(target)
+    try:
+        with transaction.atomic():
+            return Flag.objects.create(content_type=ct, object_id=str(target.pk), reporter=reporter,
+                                       reason=reason, comment=comment.strip())
+    except IntegrityError:
+        raise ValidationError(_("Vous avez déjà signalé ce contenu."))
+
+
+@transaction.atomic
+def content_hide(*, moderator: User, target: Moderated, reason: str) -> Moderated:
+    ensure_moderator(moderator)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Indiquez le motif public du masquage."))
+    target.hidden_at = timezone.now()
+    target.hidden_reason = reason[:500]
+    target.hidden_by = moderator
+    target.save(update_fields=["hidden_at", "hidden_reason", "hidden_by"])
+    _resolve_flags(target, moderator, "hidden")
+    audit_record(actor=moderator, action="content.hide", target=target, reason=reason)
+    return target
+
+
+@transaction.atomic
+def content_unhide(*, moderator: User, target: Moderated) -> Moderated:
+    ensure_moderator(moderator)
+    target.hidden_at = None
+    target.hidden_reason = ""
+    target.hidden_by = None
+    target.save(update_fields=["hidden_at", "hidden_reason", "hidden_by"])
+    audit_record(actor=moderator, action="content.unhide", target=target)
+    return target
+
+
+@transaction.atomic
+def flags_dismiss(*, moderator: User, target: models.Model) -> int:
+    """Keep the content: close its open flags."""
+    ensure_moderator(moderator)
+    count = _resolve_flags(target, moderator, "kept")
+    audit_record(actor=moderator, action="flags.dismiss", target=target, count=count)
+    return count
+
+
+def _resolve_flags(target, moderator, decision) -> int:
+    return Flag.objects.filter(
+        content_type=ContentType.objects.get_for_model(target), object_id=str(target.pk), resolved_at__isnull=True
+    ).update(resolved_at=timezone.now(), resolved_by=moderator, decision=decision)
+
+
+@transaction.atomic
+def user_block(*, moderator: User, user: User, reason: str) -> User:
+    ensure_moderator(moderator)
+    if user.is_moderator and not moderator.is_city_admin:
+        raise PermissionDenied(_("Seul un administrateur peut bloquer un modérateur."))
+    if not (reason or "").strip():
+        raise ValidationError(_("Indiquez le motif du blocage."))
+    user.blocked_at = timezone.now()
+    user.blocked_reason = reason.strip()[:500]
+    user.save(update_fields=["blocked_at", "blocked_reason"])
+    audit_record(actor=moderator, action="user.block", target=user, reason=reason)
+    return user
+
+
+@transaction.atomic
+def user_unblock(*, moderator: User, user: User) -> User:
+    ensure_moderator(moderator)
+    user.blocked_at = None
+    user.blocked_reason = ""
+    user.save(update_fields=["blocked_at", "blocked_reason"])
+    audit_record(actor=moderator, action="user.unblock", target=user)
+    return user
+
+
+@dataclass
+class QueueItem:
+    content_type: ContentType
+    object_id: str
+    target: models.Model | None
+    flag_count: int
+    first_at: object
+    last_at: object
+    reasons: list[str]
+
+
+def moderation_queue(limit: int = 100) -> list[QueueItem]:
+    """Flagged contributions waiting for a decision, most flagged first."""
+    groups = (
+        Flag.objects.filter(resolved_at__isnull=True)
+        .values("content_type", "object_id")
+        .annotate(n=Count("id"), first=Min("created_at"), last=Max("created_at"))
+        .order_by("-n", "first")[:limit]
+    )
+    items = []
+    for g in groups:
+        ct = ContentType.objects.get_for_id(g["content_type"])
+        model = ct.model_class()
+        target = model._default_manager.filter(pk=g["object_id"]).first() if model else None
+        reasons = list(
+            Flag.objects.filter(content_type=ct, object_id=g["object_id"], resolved_at__isnull=True)
+            .values_list("reason", flat=True)
+        )
+        items.append(QueueItem(ct, g["object_id"], target, g["n"], g["first"], g["last"], reasons))
+    return items

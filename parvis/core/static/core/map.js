@@ -1,0 +1,56 @@
+/* Shared Leaflet helpers. Every map has a non-map alternative in the page (list, address, select). */
+(function () {
+  "use strict";
+  if (!window.L) { return; }
+  var Parvis = window.Parvis = window.Parvis || {};
+
+  Parvis.createMap = function (el) {
+    var center = (el.dataset.center || "48.8566,2.3522").split(",").map(Number);
+    var map = L.map(el, { scrollWheelZoom: false }).setView(center, Number(el.dataset.zoom || 12));
+    L.tileLayer(el.dataset.tiles || "https://tile.openstreetmap.org/{z}/{x}/{y}.png", {
+      maxZoom: 19, attribution: el.dataset.attribution || "&copy; OpenStreetMap"
+    }).addTo(map);
+    if (el.dataset.territories) {
+      fetch(el.dataset.territories).then(function (r) { return r.json(); }).then(function (data) {
+        L.geoJSON(data, { style: { weight: 1, color: "#0b4fa3", fillOpacity: 0.03 },
+          onEachFeature: function (f, layer) { layer.bindTooltip(f.properties.name); } }).addTo(map);
+      });
+    }
+    return map;
+  };
+
+  // A point picker bound to two inputs (latitude, longitude).
+  function picker(el) {
+    var map = Parvis.createMap(el);
+    var lat = document.getElementById(el.dataset.latInput);
+    var lon = document.getElementById(el.dataset.lonInput);
+    var marker = null;
+    function place(latlng) {
+      if (marker) { marker.setLatLng(latlng); } else { marker = L.marker(latlng, { keyboard: true }).addTo(map); }
+      lat.value = latlng.lat.toFixed(6); lon.value = latlng.lng.toFixed(6);
+      lat.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+    if (lat && lat.value && lon && lon.value) {
+      var start = L.latLng(Number(lat.value), Number(lon.value));
+      place(start); map.setView(start, 16);
+    }
+    map.on("click", function (e) { place(e.latlng); });
+    el.parvisMap = map;
+  }
+
+  document.querySelectorAll("[data-map-picker]").forEach(picker);
+  document.querySelectorAll("[data-map-view]").forEach(function (el) {
+    var map = Parvis.createMap(el);
+    if (el.dataset.geojson) {
+      fetch(el.dataset.geojson).then(function (r) { return r.json(); }).then(function (data) {
+        var layer = L.geoJSON(data, { onEachFeature: function (f, l) {
+          if (f.properties && f.properties.title) {
+            var a = document.createElement("a"); a.href = f.properties.url || "#"; a.textContent = f.properties.title;
+            l.bindPopup(a);
+          } } }).addTo(map);
+        if (layer.getBounds().isValid()) { map.fitBounds(layer.getBounds(), { maxZoom: 16 }); }
+      });
+    }
+    el.parvisMap = map;
+  });
+})();

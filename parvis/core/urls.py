@@ -1,0 +1,47 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path, reverse_lazy
+
+from . import views
+
+app_name = "core"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("mentions-legales/", views.legal, name="legal"),
+    path("accessibilite/", views.accessibility, name="accessibility"),
+    path("compte/connexion/", views.login_view, name="login"),
+    path("compte/deconnexion/", views.logout_view, name="logout"),
+    path("compte/inscription/", views.signup, name="signup"),
+    path("compte/confirmer/<str:token>/", views.confirm_email, name="confirm_email"),
+    path("compte/confirmer-a-nouveau/", views.resend_confirmation, name="resend_confirmation"),
+    path("compte/", views.account, name="account"),
+    path("compte/jetons/", views.token_create, name="token_create"),
+    path("compte/jetons/<int:token_id>/revoquer/", views.token_revoke, name="token_revoke"),
+    path("compte/export/", views.account_export, name="account_export"),
+    path("compte/supprimer/", views.account_delete, name="account_delete"),
+    path("compte/notifications/", views.notifications, name="notifications"),
+    path(
+        "compte/mot-de-passe/",
+        auth_views.PasswordResetView.as_view(
+            template_name="core/password_reset.html",
+            email_template_name="core/password_reset_email.txt",
+            subject_template_name="core/password_reset_subject.txt",
+            success_url=reverse_lazy("core:password_reset_done"),
+        ),
+        name="password_reset",
+    ),
+    path("compte/mot-de-passe/envoye/",
+         auth_views.PasswordResetDoneView.as_view(template_name="core/password_reset_done.html"),
+         name="password_reset_done"),
+    path(
+        "compte/mot-de-passe/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name="core/password_reset_confirm.html", success_url=reverse_lazy("core:login")
+        ),
+        name="password_reset_confirm",
+    ),
+    path("signaler/<str:app_label>/<str:model>/<str:object_id>/", views.flag, name="flag"),
+    path("moderation/", views.moderation_queue, name="moderation"),
+    path("moderation/<int:ct_id>/<str:object_id>/", views.moderation_decide, name="moderation_decide"),
+]

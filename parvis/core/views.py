@@ -1,0 +1,261 @@
+import json
+
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth.decorators import login_required
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import accounts, moderation, tokens
+from .context_processors import available_modules
+from .forms import DeleteAccountForm, FlagForm, HideForm, LoginForm, ProfileForm, SignupForm, TokenForm
+from .models import Notification, Territory, TerritoryLevel
+from .notifications import notification_mark_read
+from .ratelimit import RateLimited, check_rate
+
+
+def home(request):
+    return render(request, "core/home.html", {"modules": available_modules()})
+
+
+def healthz(request):
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:
+        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def legal(request):
+    return render(request, "core/legal.html")
+
+
+def accessibility(request):
+    return render(request, "core/accessibility.html")
+
+
+def _safe_next(request, default="core:home"):
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return default
+
+
+def login_view(request):
+    form = LoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"]
+        try:
+            check_rate(request, "login")
+        except RateLimited as exc:
+            form.add_error(None, str(exc))
+            return render(request, "core/login.html", {"form": form}, status=429)
+        if accounts.is_locked(email):
+            form.add_error(None, _("Trop d'essais infructueux : ce compte est bloqué pour quelques minutes. "
+                                   "Vous pouvez aussi réinitialiser votre mot de passe."))
+        else:
+            user = authenticate(request, email=email, password=form.cleaned_data["password"])
+            if user is not None:
+                accounts.login_succeeded(user)
+                login(request, user)
+                return redirect(_safe_next(request))
+            accounts.login_failed(email)
+            form.add_error(None, _("Adresse e-mail ou mot de passe incorrect."))
+    return render(request, "core/login.html", {"form": form, "next": request.GET.get("next", "")})
+
+
+@require_POST
+def logout_view(request):
+    logout(request)
+    return redirect("core:home")
+
+
+def signup(request):
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            check_rate(request, "signup")
+            user = accounts.user_signup(email=form.cleaned_data["email"], password=form.cleaned_data["password"],
+                                        display_name=form.cleaned_data["display_name"],
+                                        language=request.LANGUAGE_CODE)
+        except RateLimited as exc:
+            form.add_error(None, str(exc))
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error("password", exc.messages)
+        else:
+            login(request, user, backend="parvis.core.auth_backends.EmailBackend")
+            messages.success(request, _("Compte créé. Un e-mail de confirmation vous a été envoyé : "
+                                        "ouvrez le lien qu'il contient pour pouvoir contribuer."))
+            return redirect("core:account")
+    return render(request, "core/signup.html", {"form": form})
+
+
+def confirm_email(request, token):
+    try:
+        accounts.email_confirm(token)
+    except ValidationError as exc:
+        return render(request, "core/message.html", {"title": _("Confirmation impossible"),
+                                                     "text": exc.messages[0]}, status=400)
+    messages.success(request, _("Merci, votre adresse e-mail est confirmée."))
+    return redirect("core:account" if request.user.is_authenticated else "core:login")
+
+
+@login_required
+@require_POST
+def resend_confirmation(request):
+    check_rate(request, "signup")
+    if not request.user.email_confirmed:
+        accounts.send_confirmation(request.user)
+    messages.success(request, _("Un nouvel e-mail de confirmation vous a été envoyé."))
+    return redirect("core:account")
+
+
+def _neighbourhood_choices():
+    qs = Territory.objects.filter(level=TerritoryLevel.NEIGHBOURHOOD).order_by("name").values_list("code", "name")
+    if not qs.exists():
+        qs = Territory.objects.filter(level=TerritoryLevel.DISTRICT).order_by("code").values_list("code", "name")
+    return list(qs)
+
+
+@login_required
+def account(request):
+    user = request.user
+    initial = {"display_name": user.display_name, "preferred_language": user.preferred_language,
+               "home_address": user.home_address, "birth_date": user.birth_date,
+               "neighbourhood": (user.home_neighbourhood or user.home_district).code
+               if (user.home_neighbourhood or user.home_district) else "",
+               "home_lat": user.home_lat, "home_lon": user.home_lon}
+    form = ProfileForm(request.POST or None, initial=initial, neighbourhoods=_neighbourhood_choices())
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        moved = data["home_lat"] is not None and (data["home_lat"], data["home_lon"]) != (user.home_lat, user.home_lon)
+        try:
+            accounts.profile_update(
+                user=user, display_name=data["display_name"], preferred_language=data["preferred_language"],
+                home_address=data["home_address"], birth_date=data["birth_date"],
+                home_lat=data["home_lat"] if moved else None, home_lon=data["home_lon"] if moved else None,
+                neighbourhood_code=None if moved else data["neighbourhood"] or None,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            messages.success(request, _("Profil enregistré."))
+            return redirect("core:account")
+    new_key = request.session.pop("new_token_key", None)
+    return render(request, "core/account.html", {
+        "form": form, "token_form": TokenForm(), "tokens": user.api_tokens.filter(revoked_at__isnull=True),
+        "new_key": new_key,
+    })
+
+
+@login_required
+@require_POST
+def token_create(request):
+    form = TokenForm(request.POST)
+    if form.is_valid():
+        try:
+            _token, key = tokens.token_create(user=request.user, name=form.cleaned_data["name"])
+        except ValidationError as exc:
+            messages.error(request, exc.messages[0])
+        else:
+            request.session["new_token_key"] = key
+    else:
+        messages.error(request, _("Donnez un nom au jeton (par exemple le nom de l'application)."))
+    return redirect("core:account")
+
+
+@login_required
+@require_POST
+def token_revoke(request, token_id):
+    tokens.token_revoke(user=request.user, token_id=token_id)
+    messages.success(request, _("Jeton révoqué."))
+    return redirect("core:account")
+
+
+@login_required
+def account_export(request):
+    data = accounts.user_export(request.user)
+    response = HttpResponse(json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json")
+    response["Content-Disposition"] = 'attachment; filename="parvis-mes-donnees.json"'
+    return response
+
+
+@login_required
+def account_delete(request):
+    form = DeleteAccountForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if not request.user.check_password(form.cleaned_data["password"]):
+            form.add_error("password", _("Mot de passe incorrect."))
+        else:
+            user = request.user
+            logout(request)
+            accounts.user_delete(user=user)
+            messages.success(request, _("Votre compte et vos données personnelles ont été supprimés. "
+                                        "Vos contributions publiques restent, sans votre nom."))
+            return redirect("core:home")
+    return render(request, "core/account_delete.html", {"form": form})
+
+
+@login_required
+def notifications(request):
+    if request.method == "POST":
+        notification_mark_read(user=request.user)
+        return redirect("core:notifications")
+    items = Notification.objects.filter(recipient=request.user)[:200]
+    return render(request, "core/notifications.html", {"items": items})
+
+
+@login_required
+def flag(request, app_label, model, object_id):
+    ct = get_object_or_404(ContentType, app_label=app_label, model=model)
+    target = get_object_or_404(ct.model_class(), pk=object_id)
+    form = FlagForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            check_rate(request, "write")
+            moderation.flag_create(reporter=request.user, target=target, reason=form.cleaned_data["reason"],
+                                   comment=form.cleaned_data["comment"])
+        except (ValidationError, RateLimited) as exc:
+            form.add_error(None, getattr(exc, "messages", [str(exc)]))
+        else:
+            messages.success(request, _("Merci : l'équipe de modération va examiner ce contenu."))
+            return redirect(_safe_next(request, target.get_absolute_url() if hasattr(target, "get_absolute_url")
+                                       else "core:home"))
+    return render(request, "core/flag.html", {"form": form, "target": target, "next": request.GET.get("next", "")})
+
+
+@login_required
+def moderation_queue(request):
+    if not request.user.is_moderator:
+        raise PermissionDenied(_("Réservé aux modérateurs."))
+    return render(request, "core/moderation.html", {"items": moderation.moderation_queue(), "hide_form": HideForm()})
+
+
+@login_required
+@require_POST
+def moderation_decide(request, ct_id, object_id):
+    ct = get_object_or_404(ContentType, pk=ct_id)
+    target = get_object_or_404(ct.model_class(), pk=object_id)
+    if request.POST.get("decision") == "hide":
+        form = HideForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Indiquez le motif public du masquage."))
+            return redirect("core:moderation")
+        moderation.content_hide(moderator=request.user, target=target, reason=form.cleaned_data["reason"])
+        messages.success(request, _("Contenu masqué."))
+    else:
+        moderation.flags_dismiss(moderator=request.user, target=target)
+        messages.success(request, _("Signalements classés : le contenu reste visible."))
+    return redirect("core:moderation")
