@@ -3,6 +3,9 @@ from pathlib import Path
 
 import pytest
 
+# Playwright's sync API runs an event loop in the test thread; Django must still allow ORM calls there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("PARVIS_SHARED_DATA", REPO.parent / "shared" / "data"))
 
@@ -44,3 +47,28 @@ def paris(db):
 @pytest.fixture
 def api_client(client):
     return client
+
+
+@pytest.fixture(scope="session")
+def _playwright_browser():
+    from tests.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
+
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(_playwright_browser, live_server, settings):
+    """A fresh browser page; ``page.base_url`` is the live server. Tiles are blocked (no network)."""
+    context = _playwright_browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+    context.route("https://**/*", lambda route: route.abort())
+    pg = context.new_page()
+    pg.set_default_timeout(15000)
+    pg.base_url = live_server.url
+    yield pg
+    context.close()

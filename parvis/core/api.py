@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from . import territories, tokens
 from .api_auth import api_auth
@@ -36,16 +36,16 @@ def locate(request, lat: str, lon: str):
     try:
         lat_f, lon_f = territories.validate_coordinates(lat, lon)
     except ValidationError as exc:
-        return 400, {"detail": exc.messages[0]}
+        return Status(400, {"detail": exc.messages[0]})
     location = territories.locate(lat_f, lon_f)
     if not location.inside_city:
         raise Http404(_("Ce point est en dehors du territoire de la ville."))
     as_out = lambda ref: {"code": ref.code, "name": ref.name} if ref else None  # noqa: E731
-    return 200, {
+    return Status(200, {
         "district": as_out(location.district),
         "neighbourhood": as_out(location.neighbourhood),
         "priority_area": as_out(location.priority_area),
-    }
+    })
 
 
 @router.get("/", summary="Territoires (GeoJSON)")
@@ -100,14 +100,14 @@ class TokenOut(Schema):
 @account_router.post("/tokens", response={201: TokenOut, 400: ErrorOut}, summary="Créer un jeton")
 def token_create(request, payload: TokenIn):
     token, key = tokens.token_create(user=request.auth, name=payload.name)
-    return 201, {"id": token.id, "name": token.name, "prefix": token.prefix,
-                 "created_at": token.created_at.isoformat(), "revoked": False, "key": key}
+    return Status(201, {"id": token.id, "name": token.name, "prefix": token.prefix,
+                        "created_at": token.created_at.isoformat(), "revoked": False, "key": key})
 
 
 @account_router.delete("/tokens/{token_id}", response={204: None}, summary="Révoquer un jeton")
 def token_revoke(request, token_id: int):
     tokens.token_revoke(user=request.auth, token_id=token_id)
-    return 204, None
+    return Status(204, None)
 
 
 class NotificationOut(Schema):
