@@ -8,7 +8,7 @@ from ninja import Router, Schema, Status
 
 from . import territories, tokens
 from .api_auth import api_auth
-from .models import Notification, Territory
+from .models import Notification, Territory, TerritoryLevel
 from .notifications import notification_mark_read
 
 router = Router(tags=["territoires"])
@@ -51,6 +51,9 @@ def locate(request, lat: str, lon: str):
 @router.get("/", summary="Territoires (GeoJSON)")
 def territory_list(request, level: str = "district", geometry: bool = True):
     """Territories of one level as a GeoJSON FeatureCollection."""
+    if level not in TerritoryLevel.values:
+        raise ValidationError(_("Niveau inconnu : %(level)s (city, district, neighbourhood ou priority).")
+                              % {"level": level})
     qs = Territory.objects.filter(level=level).select_related("parent").order_by("code")
     return {
         "type": "FeatureCollection",

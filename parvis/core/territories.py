@@ -178,8 +178,12 @@ def import_geojson(path: Path | str, *, level: str, code_field: str, name_field:
     seen = set()
     for number, feature in enumerate(features, start=1):
         where = _("entité %(n)d") % {"n": number}
-        props = (feature or {}).get("properties") or {}
-        if not isinstance(feature, dict) or not feature.get("geometry"):
+        if not isinstance(feature, dict):
+            raise ValidationError(_("%(where)s : ce n'est pas une entité GeoJSON (Feature).") % {"where": where})
+        props = feature.get("properties") or {}
+        if not isinstance(props, dict):
+            raise ValidationError(_("%(where)s : les propriétés doivent être un objet.") % {"where": where})
+        if not feature.get("geometry"):
             raise ValidationError(_("%(where)s : pas de géométrie.") % {"where": where})
         for field in filter(None, [code_field, name_field, parent_field]):
             if props.get(field) in (None, ""):
@@ -187,14 +191,27 @@ def import_geojson(path: Path | str, *, level: str, code_field: str, name_field:
                                       % {"where": where, "field": field})
         geom = _polygonal(feature["geometry"], where)
         code = str(props[code_field]).strip()
+        if len(code) > 64:
+            raise ValidationError(_("%(where)s : le code « %(code)s » dépasse 64 caractères.")
+                                  % {"where": where, "code": code[:70]})
         if code in seen:
             raise ValidationError(_("%(where)s : le code « %(code)s » apparaît deux fois.")
                                   % {"where": where, "code": code})
         seen.add(code)
         population = props.get(population_field) if population_field else None
-        rows.append((code, str(props[name_field]).strip(), geom,
-                     str(props[parent_field]).strip() if parent_field else None,
-                     int(population) if population not in (None, "") else None))
+        if population in (None, ""):
+            population = None
+        else:
+            try:
+                population = int(float(population))
+                if population < 0:
+                    raise ValueError
+            except (TypeError, ValueError):
+                raise ValidationError(
+                    _("%(where)s : la population « %(value)s » n'est pas un nombre entier positif.")
+                    % {"where": where, "value": props.get(population_field)})
+        rows.append((code, str(props[name_field]).strip()[:200], geom,
+                     str(props[parent_field]).strip() if parent_field else None, population))
 
     parent_level = TerritoryLevel.DISTRICT if level == TerritoryLevel.NEIGHBOURHOOD else None
     parents = {}
