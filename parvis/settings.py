@@ -265,6 +265,8 @@ PARVIS_RATE_LIMITS = {
     "signup": os.environ.get("PARVIS_RATE_SIGNUP", "5/3600"),
     "login": os.environ.get("PARVIS_RATE_LOGIN", "20/600"),
     "write": os.environ.get("PARVIS_RATE_WRITE", "60/60"),
+    "ideas.idea": os.environ.get("PARVIS_RATE_IDEA", "10/3600"),
+    "ideas.comment": os.environ.get("PARVIS_RATE_COMMENT", "20/600"),
 }
 PARVIS_RATE_LIMITS_ENABLED = env_bool("PARVIS_RATE_LIMITS_ENABLED", True)
 
