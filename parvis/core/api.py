@@ -8,8 +8,8 @@ from ninja import Router, Schema, Status
 
 from . import territories, tokens
 from .api_auth import api_auth
-from .models import Notification, Territory, TerritoryLevel
-from .notifications import notification_mark_read
+from .models import Territory, TerritoryLevel
+from .notifications import notification_mark_read, notifications_for
 
 router = Router(tags=["territoires"])
 account_router = Router(tags=["compte"], auth=api_auth)
@@ -125,7 +125,7 @@ class NotificationOut(Schema):
 
 @account_router.get("/notifications", response=list[NotificationOut], summary="Mes notifications")
 def notification_list(request, unread: bool = False):
-    qs = Notification.objects.filter(recipient=request.auth)
+    qs = notifications_for(request.auth)
     if unread:
         qs = qs.filter(read_at__isnull=True)
     return [{"id": n.id, "kind": n.kind, "title": n.title, "body": n.body, "url": n.url,

@@ -30,7 +30,9 @@ def parvis(request):
     user = getattr(request, "user", None)
     unread = 0
     if user is not None and user.is_authenticated:
-        unread = user.notifications.filter(read_at__isnull=True).count()
+        from .notifications import unread_count
+
+        unread = unread_count(user)
     return {
         "PARVIS_CITY_NAME": settings.PARVIS_CITY_NAME,
         "PARVIS_TILE_URL": settings.PARVIS_TILE_URL,

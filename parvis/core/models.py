@@ -250,10 +250,15 @@ class Notification(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    #: False when the person wants this kind by e-mail only: kept for the e-mail task, not listed.
+    in_site = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["recipient", "read_at"])]
+
+    def __str__(self):
+        return self.title
 
 
 class NotificationPreference(models.Model):
@@ -267,6 +272,9 @@ class NotificationPreference(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "kind"], name="core_notifpref_unique")]
+
+    def __str__(self):
+        return f"{self.kind}: {self.in_site}/{self.by_email}"
 
 
 class ApiToken(models.Model):

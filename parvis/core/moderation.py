@@ -3,12 +3,13 @@
 Any module's contribution model that inherits ``Moderated`` can be flagged and hidden here.
 """
 
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
-from django.db.models import Count, Max, Min
+from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,6 +25,8 @@ def ensure_moderator(user: User) -> None:
 def flag_create(*, reporter: User, target: Moderated, reason: str, comment: str = "") -> Flag:
     if not reporter.is_authenticated:
         raise PermissionDenied(_("Connectez-vous pour signaler un contenu."))
+    if not isinstance(target, Moderated):
+        raise ValidationError(_("Ce contenu ne peut pas être signalé."))
     if reason not in FlagReason.values:
         raise ValidationError(_("Motif de signalement inconnu."))
     if len(comment) > 1000:
@@ -114,21 +117,39 @@ class QueueItem:
 
 
 def moderation_queue(limit: int = 100) -> list[QueueItem]:
-    """Flagged contributions waiting for a decision, most flagged first."""
-    groups = (
+    """Flagged contributions waiting for a decision, most flagged first.
+
+    A fixed number of queries whatever the queue length: one for the groups, one for their
+    reasons, one per kind of content for the targets.
+    """
+    groups = list(
         Flag.objects.filter(resolved_at__isnull=True)
         .values("content_type", "object_id")
         .annotate(n=Count("id"), first=Min("created_at"), last=Max("created_at"))
         .order_by("-n", "first")[:limit]
     )
-    items = []
+    if not groups:
+        return []
+    keys = Q()
     for g in groups:
-        ct = ContentType.objects.get_for_id(g["content_type"])
-        model = ct.model_class()
-        target = model._default_manager.filter(pk=g["object_id"]).first() if model else None
-        reasons = list(
-            Flag.objects.filter(content_type=ct, object_id=g["object_id"], resolved_at__isnull=True)
-            .values_list("reason", flat=True)
-        )
-        items.append(QueueItem(ct, g["object_id"], target, g["n"], g["first"], g["last"], reasons))
-    return items
+        keys |= Q(content_type_id=g["content_type"], object_id=g["object_id"])
+    reasons: dict[tuple[int, str], list[str]] = defaultdict(list)
+    for ct_id, object_id, reason in (Flag.objects.filter(keys, resolved_at__isnull=True)
+                                     .order_by("created_at").values_list("content_type", "object_id", "reason")):
+        reasons[(ct_id, object_id)].append(reason)
+    ids_by_type: dict[int, list[str]] = defaultdict(list)
+    for g in groups:
+        ids_by_type[g["content_type"]].append(g["object_id"])
+    targets: dict[tuple[int, str], models.Model] = {}
+    for ct_id, ids in ids_by_type.items():
+        model = ContentType.objects.get_for_id(ct_id).model_class()
+        if model is None:
+            continue
+        for obj in model._default_manager.filter(pk__in=ids):
+            targets[(ct_id, str(obj.pk))] = obj
+    return [
+        QueueItem(ContentType.objects.get_for_id(g["content_type"]), g["object_id"],
+                  targets.get((g["content_type"], g["object_id"])), g["n"], g["first"], g["last"],
+                  reasons[(g["content_type"], g["object_id"])])
+        for g in groups
+    ]

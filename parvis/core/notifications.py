@@ -1,18 +1,49 @@
 """Notifications in the site and by e-mail, according to each person's preferences.
 
 Modules call ``notify`` from their services; the e-mail goes out from a background task once the
-transaction that caused it has committed.
+transaction that caused it has committed. Each module declares its kinds of notification with
+``register_kind`` (in its ``AppConfig.ready()``) so that people can choose, kind by kind, whether
+they want them on the site, by e-mail, both or neither.
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .models import Notification, NotificationPreference, User
+
+#: kind -> human label (lazy translation). Filled by ``register_kind``.
+NOTIFICATION_KINDS: dict[str, object] = {}
+
+
+def register_kind(kind: str, label) -> None:
+    """Declare a kind of notification (``"app.event"``) with the label shown on the preferences page."""
+    NOTIFICATION_KINDS[kind] = label
+
+
+register_kind("core.moderation", gettext_lazy("Modération de mes contributions"))
+register_kind("core.account", gettext_lazy("Mon compte (sécurité, rôle)"))
+
+
+@dataclass(frozen=True)
+class PreferenceRow:
+    kind: str
+    label: str
+    in_site: bool
+    by_email: bool
 
 
 def notify(*, recipients: Iterable[User], kind: str, title: str, body: str = "", url: str = "",
            exclude: User | None = None) -> list[Notification]:
+    """Notify people of an event; nothing is sent to inactive, deleted or excluded accounts.
+
+    Without a stored preference a kind is wanted both on the site and by e-mail.
+    """
     from .tasks import send_notification_email
 
     people = {u.pk: u for u in recipients if u is not None and u.is_active and u.deleted_at is None}
@@ -24,19 +55,55 @@ def notify(*, recipients: Iterable[User], kind: str, title: str, body: str = "",
     created = []
     for user_id in people:
         pref = prefs.get(user_id)
-        if pref is not None and not pref.in_site and not pref.by_email:
+        in_site = pref is None or pref.in_site
+        by_email = pref is None or pref.by_email
+        if not in_site and not by_email:
             continue
-        note = Notification.objects.create(recipient_id=user_id, kind=kind, title=title[:200], body=body, url=url)
+        note = Notification.objects.create(recipient_id=user_id, kind=kind, title=title[:200], body=body,
+                                           url=url[:500], in_site=in_site)
         created.append(note)
-        if pref is None or pref.by_email:
+        if by_email:
             transaction.on_commit(lambda pk=note.pk: send_notification_email.enqueue(pk))
     return created
 
 
-def notification_mark_read(*, user: User, notification_ids: list[int] | None = None) -> int:
-    from django.utils import timezone
+def notifications_for(user: User):
+    """The notifications shown on the site to one person, newest first."""
+    return Notification.objects.filter(recipient=user, in_site=True)
 
-    qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
+
+def unread_count(user: User) -> int:
+    return notifications_for(user).filter(read_at__isnull=True).count()
+
+
+def notification_mark_read(*, user: User, notification_ids: list[int] | None = None) -> int:
+    qs = notifications_for(user).filter(read_at__isnull=True)
     if notification_ids is not None:
         qs = qs.filter(pk__in=notification_ids)
     return qs.update(read_at=timezone.now())
+
+
+def notification_preferences(user: User) -> list[PreferenceRow]:
+    """Every kind the person can receive (declared or already received), with their current choice."""
+    stored = {p.kind: p for p in NotificationPreference.objects.filter(user=user)}
+    kinds = dict(NOTIFICATION_KINDS)
+    received = Notification.objects.filter(recipient=user).values_list("kind", flat=True).distinct()
+    for kind in [*stored, *received]:
+        kinds.setdefault(kind, kind)
+    rows = []
+    for kind, label in kinds.items():
+        pref = stored.get(kind)
+        rows.append(PreferenceRow(kind, str(label), pref.in_site if pref else True, pref.by_email if pref else True))
+    return sorted(rows, key=lambda r: r.label.lower())
+
+
+@transaction.atomic
+def notification_preferences_set(*, user: User, choices: dict[str, tuple[bool, bool]]) -> None:
+    """Store ``{kind: (in_site, by_email)}``; unknown kinds are refused and nothing is saved."""
+    known = {row.kind for row in notification_preferences(user)}
+    unknown = sorted(set(choices) - known)
+    if unknown:
+        raise ValidationError(_("Type de notification inconnu : %(kinds)s.") % {"kinds": ", ".join(unknown)})
+    for kind, (in_site, by_email) in choices.items():
+        NotificationPreference.objects.update_or_create(
+            user=user, kind=kind, defaults={"in_site": bool(in_site), "by_email": bool(by_email)})

@@ -21,6 +21,7 @@ urlpatterns = [
     path("compte/export/", views.account_export, name="account_export"),
     path("compte/supprimer/", views.account_delete, name="account_delete"),
     path("compte/notifications/", views.notifications, name="notifications"),
+    path("compte/notifications/preferences/", views.notification_preferences, name="notification_preferences"),
     path(
         "compte/mot-de-passe/",
         auth_views.PasswordResetView.as_view(

@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -15,9 +15,19 @@ from django.views.decorators.http import require_POST
 from . import accounts, moderation, tokens
 from .context_processors import available_modules
 from .forms import DeleteAccountForm, FlagForm, HideForm, LoginForm, ProfileForm, SignupForm, TokenForm
-from .models import Notification, Territory, TerritoryLevel
-from .notifications import notification_mark_read
+from .models import Moderated, Territory, TerritoryLevel
+from .notifications import (
+    notification_mark_read,
+    notification_preferences_set,
+    notifications_for,
+)
+from .notifications import notification_preferences as preference_rows
 from .ratelimit import RateLimited, check_rate
+
+
+def _posted(request):
+    """The submitted data, even when empty (so that a blank form shows its errors), else None."""
+    return request.POST if request.method == "POST" else None
 
 
 def home(request):
@@ -50,7 +60,7 @@ def _safe_next(request, default="core:home"):
 
 
 def login_view(request):
-    form = LoginForm(request.POST or None)
+    form = LoginForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
         try:
@@ -79,7 +89,7 @@ def logout_view(request):
 
 
 def signup(request):
-    form = SignupForm(request.POST or None)
+    form = SignupForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             check_rate(request, "signup")
@@ -137,7 +147,7 @@ def account(request):
                "neighbourhood": (user.home_neighbourhood or user.home_district).code
                if (user.home_neighbourhood or user.home_district) else "",
                "home_lat": user.home_lat, "home_lon": user.home_lon}
-    form = ProfileForm(request.POST or None, initial=initial, neighbourhoods=_neighbourhood_choices())
+    form = ProfileForm(_posted(request), initial=initial, neighbourhoods=_neighbourhood_choices())
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         moved = data["home_lat"] is not None and (data["home_lat"], data["home_lon"]) != (user.home_lat, user.home_lon)
@@ -194,7 +204,7 @@ def account_export(request):
 
 @login_required
 def account_delete(request):
-    form = DeleteAccountForm(request.POST or None)
+    form = DeleteAccountForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         if not request.user.check_password(form.cleaned_data["password"]):
             form.add_error("password", _("Mot de passe incorrect."))
@@ -213,15 +223,38 @@ def notifications(request):
     if request.method == "POST":
         notification_mark_read(user=request.user)
         return redirect("core:notifications")
-    items = Notification.objects.filter(recipient=request.user)[:200]
+    items = notifications_for(request.user)[:200]
     return render(request, "core/notifications.html", {"items": items})
 
 
 @login_required
+def notification_preferences(request):
+    rows = preference_rows(request.user)
+    if request.method == "POST":
+        check_rate(request, "write")
+        choices = {row.kind: (f"site:{row.kind}" in request.POST, f"email:{row.kind}" in request.POST)
+                   for row in rows}
+        notification_preferences_set(user=request.user, choices=choices)
+        messages.success(request, _("Préférences de notification enregistrées."))
+        return redirect("core:notification_preferences")
+    return render(request, "core/notification_preferences.html", {"rows": rows})
+
+
+def _moderated_or_404(ct: ContentType, object_id: str):
+    """Only contributions that can be hidden (``Moderated``) can be flagged or moderated."""
+    model = ct.model_class()
+    if model is None or not issubclass(model, Moderated):
+        raise Http404(_("Ce contenu ne peut pas être signalé."))
+    try:
+        return model._default_manager.get(pk=object_id)
+    except (model.DoesNotExist, ValueError, ValidationError):
+        raise Http404(_("Ce contenu n'existe pas ou plus."))
+
+
+@login_required
 def flag(request, app_label, model, object_id):
-    ct = get_object_or_404(ContentType, app_label=app_label, model=model)
-    target = get_object_or_404(ct.model_class(), pk=object_id)
-    form = FlagForm(request.POST or None)
+    target = _moderated_or_404(get_object_or_404(ContentType, app_label=app_label, model=model), object_id)
+    form = FlagForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             check_rate(request, "write")
@@ -246,8 +279,7 @@ def moderation_queue(request):
 @login_required
 @require_POST
 def moderation_decide(request, ct_id, object_id):
-    ct = get_object_or_404(ContentType, pk=ct_id)
-    target = get_object_or_404(ct.model_class(), pk=object_id)
+    target = _moderated_or_404(get_object_or_404(ContentType, pk=ct_id), object_id)
     if request.POST.get("decision") == "hide":
         form = HideForm(request.POST)
         if not form.is_valid():

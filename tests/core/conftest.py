@@ -30,6 +30,17 @@ def django_db_setup(django_db_setup, django_db_blocker):
         if Contribution._meta.db_table not in connection.introspection.table_names():
             with connection.schema_editor() as editor:
                 editor.create_model(Contribution)
+        from django.contrib.contenttypes.models import ContentType
+
+        ContentType.objects.clear_cache()
+        ContentType.objects.get_for_model(Contribution)  # committed once, like a migrated model's
+
+
+@pytest.fixture(autouse=True)
+def _fresh_content_type_cache():
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.clear_cache()
 
 
 @pytest.fixture
