@@ -1,0 +1,362 @@
+"""Read-only queries for pages, the JSON API and Open311."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Exists, F, FloatField, IntegerField, OuterRef, Q
+from django.db.models.functions import Cast, Floor
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import rules
+from .models import CLOSED_STATUSES, OPEN_STATUSES, Category, Report, Status
+
+MAP_POINT_LIMIT = 800
+MAP_GRID_CELLS = 24
+
+
+# --- Duplicates ------------------------------------------------------------------------------------
+
+
+def duplicates_near(
+    *,
+    category: Category,
+    lat: float,
+    lon: float,
+    radius_m: float | None = None,
+    exclude_id: int | None = None,
+    limit: int = 10,
+) -> list[tuple[Report, float]]:
+    """Open, public reports of the same category within ``radius_m`` (the category's radius by default),
+    nearest first. A bounding box on the indexed lat/lon columns narrows the rows; the exact distance
+    is then computed in Python (no PostGIS needed)."""
+    radius = float(radius_m if radius_m is not None else category.duplicate_radius_m)
+    min_lat, max_lat, min_lon, max_lon = rules.bounding_box(lat, lon, radius)
+    qs = (
+        Report.objects.filter(
+            category=category,
+            status__in=["new", "to_handle", "scheduled"],
+            lat__gte=min_lat,
+            lat__lte=max_lat,
+            lon__gte=min_lon,
+            lon__lte=max_lon,
+        )
+        .filter(confirmed_at__isnull=False, hidden_at__isnull=True)
+        .only("id", "lat", "lon", "status", "created_at", "description", "category_id", "address")[:500]
+    )
+    found = []
+    for report in qs:
+        if report.pk == exclude_id:
+            continue
+        distance = rules.haversine_m(lat, lon, report.lat, report.lon)
+        if distance <= radius:
+            found.append((report, distance))
+    found.sort(key=lambda pair: pair[1])
+    return found[:limit]
+
+
+# --- Public lists and the map ----------------------------------------------------------------------
+
+
+@dataclass
+class ReportFilters:
+    category: str = ""
+    status: str = ""  # a status, or "open" / "closed"
+    district: str = ""
+    since: dt.date | None = None
+    until: dt.date | None = None
+    bbox: tuple[float, float, float, float] | None = None  # min_lon, min_lat, max_lon, max_lat
+
+
+def parse_filters(params) -> ReportFilters:
+    """Read filters from query parameters; raise ValidationError with a readable message."""
+    f = ReportFilters(
+        category=(params.get("category") or "").strip(),
+        status=(params.get("status") or "").strip(),
+        district=(params.get("district") or "").strip(),
+    )
+    if f.status and f.status not in {"open", "closed", *Status.values}:
+        raise ValidationError(_("Statut inconnu : « %(s)s ».") % {"s": f.status[:30]})
+    for name in ("since", "until"):
+        value = (params.get(name) or "").strip()
+        if value:
+            try:
+                setattr(f, name, dt.date.fromisoformat(value))
+            except ValueError:
+                raise ValidationError(_("Date invalide : « %(v)s » (format AAAA-MM-JJ).") % {"v": value[:20]})
+    bbox = (params.get("bbox") or "").strip()
+    if bbox:
+        try:
+            parts = [float(x) for x in bbox.split(",")]
+        except ValueError:
+            parts = []
+        if len(parts) != 4 or not (-180 <= parts[0] < parts[2] <= 180 and -90 <= parts[1] < parts[3] <= 90):
+            raise ValidationError(_("Zone invalide : bbox=ouest,sud,est,nord en degrés."))
+        f.bbox = tuple(parts)
+    return f
+
+
+def public_reports(filters: ReportFilters | None = None, *, recent_closed_only: bool = False):
+    """Confirmed, not hidden reports matching the filters.
+
+    ``recent_closed_only`` (the map) keeps closed reports only while their category says they stay
+    visible (``resolved_visible_days``)."""
+    qs = Report.objects.filter(confirmed_at__isnull=False, hidden_at__isnull=True)
+    f = filters or ReportFilters()
+    if f.category:
+        codes = _category_and_descendants(f.category)
+        qs = qs.filter(category__code__in=codes)
+    if f.status == "open":
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    elif f.status == "closed":
+        qs = qs.filter(status__in=CLOSED_STATUSES)
+    elif f.status:
+        qs = qs.filter(status=f.status)
+    elif recent_closed_only:
+        qs = qs.filter(Q(status__in=OPEN_STATUSES) | _recently_closed())
+    if f.district:
+        qs = qs.filter(district__code=f.district)
+    if f.since:
+        qs = qs.filter(created_at__date__gte=f.since)
+    if f.until:
+        qs = qs.filter(created_at__date__lte=f.until)
+    if f.bbox:
+        min_lon, min_lat, max_lon, max_lat = f.bbox
+        qs = qs.filter(lat__gte=min_lat, lat__lte=max_lat, lon__gte=min_lon, lon__lte=max_lon)
+    return qs
+
+
+def _recently_closed() -> Q:
+    now = timezone.now()
+    windows = Category.objects.values_list("resolved_visible_days", flat=True).distinct()
+    q = Q(pk__in=[])
+    for days in windows:
+        q |= Q(
+            status=Status.DONE,
+            category__resolved_visible_days=days,
+            closed_at__gte=now - dt.timedelta(days=days),
+        )
+    return q
+
+
+def _category_and_descendants(code: str) -> list[str]:
+    rows = list(Category.objects.values_list("id", "parent_id", "code"))
+    ids = {i for i, _p, c in rows if c == code}
+    if not ids:
+        raise ValidationError(_("Catégorie inconnue : « %(code)s ».") % {"code": code[:64]})
+    changed = True
+    while changed:
+        new = {i for i, p, _c in rows if p in ids} - ids
+        changed = bool(new)
+        ids |= new
+    return [c for i, _p, c in rows if i in ids]
+
+
+def map_geojson(filters: ReportFilters) -> dict:
+    """GeoJSON for the map: the points themselves when the box holds few, else grid clusters
+    (count and centroid per cell) computed in the database so a district-sized box stays fast."""
+    if filters.bbox is None:
+        raise ValidationError(_("Indiquez la zone de la carte (bbox=ouest,sud,est,nord)."))
+    qs = public_reports(filters, recent_closed_only=True)
+    points = list(
+        qs.order_by().values_list(
+            "id", "lat", "lon", "status", "category__code", "category__name", "category__icon"
+        )[: MAP_POINT_LIMIT + 1]
+    )
+    if len(points) <= MAP_POINT_LIMIT:
+        features = [
+            {
+                "type": "Feature",
+                "id": pk,
+                "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},
+                "properties": {
+                    "id": pk,
+                    "status": status,
+                    "status_label": str(Status(status).label),
+                    "category": code,
+                    "title": f"{icon} {name}".strip(),
+                    "url": f"/signalements/{pk}/",
+                },
+            }
+            for pk, lat, lon, status, code, name, icon in points
+        ]
+        return {"type": "FeatureCollection", "features": features, "clustered": False}
+    min_lon, min_lat, max_lon, max_lat = filters.bbox
+    cell_lon = (max_lon - min_lon) / MAP_GRID_CELLS
+    cell_lat = (max_lat - min_lat) / MAP_GRID_CELLS
+    rows = (
+        qs.order_by()
+        .annotate(
+            gx=Cast(Floor((F("lon") - min_lon) / cell_lon), IntegerField()),
+            gy=Cast(Floor((F("lat") - min_lat) / cell_lat), IntegerField()),
+        )
+        .values("gx", "gy")
+        .annotate(n=Count("id"), clat=Cast(_avg("lat"), FloatField()), clon=Cast(_avg("lon"), FloatField()))
+    )
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [round(r["clon"], 6), round(r["clat"], 6)]},
+            "properties": {"cluster": True, "count": r["n"]},
+        }
+        for r in rows
+    ]
+    return {"type": "FeatureCollection", "features": features, "clustered": True}
+
+
+def _avg(name):
+    from django.db.models import Avg
+
+    return Avg(name)
+
+
+# --- Back office -----------------------------------------------------------------------------------
+
+
+@dataclass
+class QueueFilters:
+    service: int | None = None
+    district: str = ""
+    category: str = ""
+    status: str = "open"
+    min_age_days: int | None = None
+    overdue: bool = False
+    mine: bool = False
+
+
+def queue(user, f: QueueFilters):
+    qs = Report.objects.select_related("category", "district", "service", "assigned_to").filter(
+        confirmed_at__isnull=False
+    )
+    if f.service:
+        qs = qs.filter(service_id=f.service)
+    elif not user.is_city_admin:
+        qs = qs.filter(service_id__in=list(user.services.values_list("id", flat=True)))
+    if f.district:
+        qs = qs.filter(district__code=f.district)
+    if f.category:
+        qs = qs.filter(category__code__in=_category_and_descendants(f.category))
+    if f.status == "open":
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    elif f.status == "closed":
+        qs = qs.filter(status__in=CLOSED_STATUSES)
+    elif f.status in Status.values:
+        qs = qs.filter(status=f.status)
+    if f.min_age_days:
+        qs = qs.filter(created_at__lte=timezone.now() - dt.timedelta(days=f.min_age_days))
+    if f.mine:
+        qs = qs.filter(assigned_to=user)
+    if f.overdue:
+        qs = qs.filter(status__in=OPEN_STATUSES).filter(_overdue_q())
+    return qs.order_by("created_at", "id")
+
+
+def _overdue_q() -> Q:
+    now = timezone.now()
+    q = Q(pk__in=[])
+    for hours in Category.objects.values_list("target_hours", flat=True).distinct():
+        q |= Q(category__target_hours=hours, created_at__lt=now - dt.timedelta(hours=hours))
+    return q
+
+
+def report_detail(pk: int) -> Report | None:
+    return (
+        Report.objects.select_related(
+            "category__parent__parent",
+            "district",
+            "neighbourhood",
+            "service",
+            "duplicate_of",
+            "author",
+            "assigned_to",
+        )
+        .prefetch_related("photos", "events__actor", "duplicates")
+        .annotate(n_followers=Count("follows", distinct=True))
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def is_following(report: Report, user) -> bool:
+    from .models import Follow
+
+    return bool(user and user.is_authenticated and Follow.objects.filter(report=report, user=user).exists())
+
+
+def annotate_following(qs, user):
+    from .models import Follow
+
+    return qs.annotate(following=Exists(Follow.objects.filter(report=OuterRef("pk"), user=user)))
+
+
+# --- Statistics ------------------------------------------------------------------------------------
+
+STAT_DIMENSIONS = {
+    "category": ("category__code", "category__name"),
+    "service": ("service__code", "service__name"),
+    "district": ("district__code", "district__name"),
+}
+
+
+def statistics(
+    *,
+    by: str = "category",
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    service: int | None = None,
+) -> list[dict]:
+    """Per category, service or district: counts, open and closed, median and 90th-percentile handling
+    time (hours, creation → first closure), share of closed reports handled late and of open ones overdue."""
+    if by not in STAT_DIMENSIONS:
+        raise ValidationError(_("Regroupement inconnu : « %(by)s ».") % {"by": by[:30]})
+    key_field, label_field = STAT_DIMENSIONS[by]
+    qs = Report.objects.filter(confirmed_at__isnull=False)
+    if since:
+        qs = qs.filter(created_at__date__gte=since)
+    if until:
+        qs = qs.filter(created_at__date__lte=until)
+    if service:
+        qs = qs.filter(service_id=service)
+    now = timezone.now()
+    groups: dict = {}
+    for key, label, status, created, closed, target in qs.values_list(
+        key_field, label_field, "status", "created_at", "closed_at", "category__target_hours"
+    ).iterator(2000):
+        g = groups.setdefault(
+            key,
+            {
+                "key": key or "—",
+                "label": label or str(_("Non attribué")),
+                "total": 0,
+                "open": 0,
+                "closed": 0,
+                "late": 0,
+                "hours": [],
+            },
+        )
+        g["total"] += 1
+        if status in OPEN_STATUSES:
+            g["open"] += 1
+            if (now - created).total_seconds() > target * 3600:
+                g["late"] += 1
+        elif status != Status.DUPLICATE and closed is not None:
+            g["closed"] += 1
+            hours = (closed - created).total_seconds() / 3600
+            g["hours"].append(hours)
+            if hours > target:
+                g["late"] += 1
+    result = []
+    for g in groups.values():
+        hours = g.pop("hours")
+        g["median_hours"] = _round(rules.percentile(hours, 50))
+        g["p90_hours"] = _round(rules.percentile(hours, 90))
+        considered = g["open"] + g["closed"]
+        g["overdue_share"] = round(100 * g["late"] / considered, 1) if considered else None
+        result.append(g)
+    result.sort(key=lambda g: -g["total"])
+    return result
+
+
+def _round(value):
+    return None if value is None else round(value, 1)

@@ -1,0 +1,52 @@
+"""Concurrent retries of the same submission create one report (PostgreSQL, real transactions)."""
+
+import threading
+
+import pytest
+from django.db import connection, connections
+
+from parvis.reports import services
+from parvis.reports.models import Report
+from tests.factories import make_user
+
+from .factories import REPUBLIQUE, make_tree
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
+
+
+def test_same_client_token_from_threads_gives_one_report(paris):
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrency is exercised on PostgreSQL (SQLite serialises writers)")
+    _f, _k, leaf = make_tree()
+    user = make_user()
+    barrier = threading.Barrier(6)
+    results, errors = [], []
+
+    def submit():
+        try:
+            barrier.wait()
+            report, created = services.report_create(
+                draft=services.ReportDraft(
+                    category_code=leaf.code,
+                    lat=REPUBLIQUE[0],
+                    lon=REPUBLIQUE[1],
+                    description="Retry",
+                    client_token="same-phone-retry",
+                ),
+                author=user,
+            )
+            results.append((report.pk, created))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=submit) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert Report.objects.filter(client_token="same-phone-retry").count() == 1
+    assert len({pk for pk, _c in results}) == 1
+    assert sum(1 for _pk, created in results if created) == 1
