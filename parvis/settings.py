@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "parvis.core.ratelimit.RateLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -254,6 +255,7 @@ PARVIS_HTTPS = env_bool("PARVIS_HTTPS", not DEBUG and not TESTING and os.environ
 SESSION_COOKIE_SECURE = PARVIS_HTTPS
 CSRF_COOKIE_SECURE = PARVIS_HTTPS
 SECURE_SSL_REDIRECT = PARVIS_HTTPS and env_bool("PARVIS_SSL_REDIRECT", True)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
 SECURE_HSTS_SECONDS = int(os.environ.get("PARVIS_HSTS_SECONDS", "31536000" if PARVIS_HTTPS else "0"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = PARVIS_HTTPS
 SECURE_HSTS_PRELOAD = PARVIS_HTTPS

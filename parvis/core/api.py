@@ -10,6 +10,7 @@ from . import territories, tokens
 from .api_auth import api_auth
 from .models import Territory, TerritoryLevel
 from .notifications import notification_mark_read, notifications_for
+from .ratelimit import check_rate
 
 router = Router(tags=["territoires"])
 account_router = Router(tags=["compte"], auth=api_auth)
@@ -102,6 +103,7 @@ class TokenOut(Schema):
 
 @account_router.post("/tokens", response={201: TokenOut, 400: ErrorOut}, summary="Créer un jeton")
 def token_create(request, payload: TokenIn):
+    check_rate(request, "write")
     token, key = tokens.token_create(user=request.auth, name=payload.name)
     return Status(201, {"id": token.id, "name": token.name, "prefix": token.prefix,
                         "created_at": token.created_at.isoformat(), "revoked": False, "key": key})
@@ -109,6 +111,7 @@ def token_create(request, payload: TokenIn):
 
 @account_router.delete("/tokens/{token_id}", response={204: None}, summary="Révoquer un jeton")
 def token_revoke(request, token_id: int):
+    check_rate(request, "write")
     tokens.token_revoke(user=request.auth, token_id=token_id)
     return Status(204, None)
 
@@ -134,6 +137,7 @@ def notification_list(request, unread: bool = False):
 
 @account_router.post("/notifications/read", summary="Tout marquer comme lu")
 def notification_read(request):
+    check_rate(request, "write")
     return {"updated": notification_mark_read(user=request.auth)}
 
 

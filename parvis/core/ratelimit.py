@@ -51,3 +51,28 @@ def check_rate(request, scope: str, *, key: str | None = None) -> None:
         hits = 1
     if hits > limit.count:
         raise RateLimited(retry_after=limit.seconds - int(time.time()) % limit.seconds)
+
+
+def rate_limited_response(request, exc: RateLimited):
+    """A 429 page with the French (or English) message and Retry-After."""
+    from django.shortcuts import render
+
+    response = render(request, "core/message.html",
+                      {"title": _("Trop de tentatives"), "text": str(exc)}, status=429)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+class RateLimitMiddleware:
+    """Turn a ``RateLimited`` raised by any view into a 429 page instead of a server error."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, RateLimited):
+            return rate_limited_response(request, exception)
+        return None

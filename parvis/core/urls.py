@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path, reverse_lazy
+from django.urls import path, reverse_lazy  # noqa: F401
 
 from . import views
 
@@ -22,26 +22,12 @@ urlpatterns = [
     path("compte/supprimer/", views.account_delete, name="account_delete"),
     path("compte/notifications/", views.notifications, name="notifications"),
     path("compte/notifications/preferences/", views.notification_preferences, name="notification_preferences"),
-    path(
-        "compte/mot-de-passe/",
-        auth_views.PasswordResetView.as_view(
-            template_name="core/password_reset.html",
-            email_template_name="core/password_reset_email.txt",
-            subject_template_name="core/password_reset_subject.txt",
-            success_url=reverse_lazy("core:password_reset_done"),
-        ),
-        name="password_reset",
-    ),
+    path("compte/mot-de-passe/", views.PasswordResetView.as_view(), name="password_reset"),
     path("compte/mot-de-passe/envoye/",
          auth_views.PasswordResetDoneView.as_view(template_name="core/password_reset_done.html"),
          name="password_reset_done"),
-    path(
-        "compte/mot-de-passe/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(
-            template_name="core/password_reset_confirm.html", success_url=reverse_lazy("core:login")
-        ),
-        name="password_reset_confirm",
-    ),
+    path("compte/mot-de-passe/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(),
+         name="password_reset_confirm"),
     path("signaler/<str:app_label>/<str:model>/<str:object_id>/", views.flag, name="flag"),
     path("moderation/", views.moderation_queue, name="moderation"),
     path("moderation/<int:ct_id>/<str:object_id>/", views.moderation_decide, name="moderation_decide"),

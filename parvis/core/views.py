@@ -2,12 +2,14 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -148,6 +150,8 @@ def account(request):
                if (user.home_neighbourhood or user.home_district) else "",
                "home_lat": user.home_lat, "home_lon": user.home_lon}
     form = ProfileForm(_posted(request), initial=initial, neighbourhoods=_neighbourhood_choices())
+    if request.method == "POST":
+        check_rate(request, "write")
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         moved = data["home_lat"] is not None and (data["home_lat"], data["home_lon"]) != (user.home_lat, user.home_lon)
@@ -173,6 +177,7 @@ def account(request):
 @login_required
 @require_POST
 def token_create(request):
+    check_rate(request, "write")
     form = TokenForm(request.POST)
     if form.is_valid():
         try:
@@ -189,6 +194,7 @@ def token_create(request):
 @login_required
 @require_POST
 def token_revoke(request, token_id):
+    check_rate(request, "write")
     tokens.token_revoke(user=request.user, token_id=token_id)
     messages.success(request, _("Jeton révoqué."))
     return redirect("core:account")
@@ -205,6 +211,8 @@ def account_export(request):
 @login_required
 def account_delete(request):
     form = DeleteAccountForm(_posted(request))
+    if request.method == "POST":
+        check_rate(request, "login")  # the form checks the password: same limit as the login
     if request.method == "POST" and form.is_valid():
         if not request.user.check_password(form.cleaned_data["password"]):
             form.add_error("password", _("Mot de passe incorrect."))
@@ -221,6 +229,7 @@ def account_delete(request):
 @login_required
 def notifications(request):
     if request.method == "POST":
+        check_rate(request, "write")
         notification_mark_read(user=request.user)
         return redirect("core:notifications")
     items = notifications_for(request.user)[:200]
@@ -279,6 +288,7 @@ def moderation_queue(request):
 @login_required
 @require_POST
 def moderation_decide(request, ct_id, object_id):
+    check_rate(request, "write")
     target = _moderated_or_404(get_object_or_404(ContentType, pk=ct_id), object_id)
     if request.POST.get("decision") == "hide":
         form = HideForm(request.POST)
@@ -291,3 +301,25 @@ def moderation_decide(request, ct_id, object_id):
         moderation.flags_dismiss(moderator=request.user, target=target)
         messages.success(request, _("Signalements classés : le contenu reste visible."))
     return redirect("core:moderation")
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset view, rate limited like the sign-up: each request sends an e-mail."""
+
+    template_name = "core/password_reset.html"
+    email_template_name = "core/password_reset_email.txt"
+    subject_template_name = "core/password_reset_subject.txt"
+    success_url = reverse_lazy("core:password_reset_done")
+
+    def post(self, request, *args, **kwargs):
+        check_rate(request, "signup")
+        return super().post(request, *args, **kwargs)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "core/password_reset_confirm.html"
+    success_url = reverse_lazy("core:login")
+
+    def post(self, request, *args, **kwargs):
+        check_rate(request, "write")
+        return super().post(request, *args, **kwargs)

@@ -1,0 +1,126 @@
+"""The ``parvis`` command in real subprocesses: demo (twice), serve, check --deploy."""
+
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+PARVIS = str(Path(sys.executable).with_name("parvis"))
+# Tables whose row count may legitimately change between two demo runs.
+VOLATILE = {"django_session", "django_migrations"}
+
+
+def env_for(home: Path, **extra) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "PARVIS_", "SECRET_KEY",
+                                                                     "ALLOWED_HOSTS", "DJANGO_"))}
+    env.update(PARVIS_HOME=str(home), **extra)
+    return env
+
+
+def run(args, env, timeout=240):
+    result = subprocess.run([PARVIS, *args], env=env, capture_output=True, text=True, timeout=timeout)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return result
+
+
+def table_counts(db: Path) -> dict[str, int]:
+    with sqlite3.connect(db) as conn:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        return {t: conn.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0]  # noqa: S608
+                for t in tables if t not in VOLATILE and not t.startswith("sqlite_")}
+
+
+@pytest.fixture(scope="module")
+def demo_home(tmp_path_factory):
+    """A fresh installation made by ``parvis demo --no-serve`` run twice in a row."""
+    home = tmp_path_factory.mktemp("parvis-home")
+    env = env_for(home)
+    first = run(["demo", "--no-serve"], env)
+    counts_first = table_counts(home / "parvis.sqlite3")
+    second = run(["demo", "--no-serve"], env)
+    counts_second = table_counts(home / "parvis.sqlite3")
+    return home, first.stdout, second.stdout, counts_first, counts_second
+
+
+def test_demo_twice_succeeds_without_duplicates(demo_home):
+    home, out1, out2, first, second = demo_home
+    assert (home / "secret_key").exists()
+    assert "habitante@demo.parvis.localhost" in out1 and "parvis-demo-2026" in out1
+    assert "habitante@demo.parvis.localhost" in out2
+    assert first["core_territory"] == 20 + 80 + 6
+    assert first["core_user"] == 7 and first["core_service"] == 6
+    assert second == first
+
+
+def test_serve_answers_healthz_and_static_files(demo_home):
+    home = demo_home[0]
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([PARVIS, "serve", "--port", str(port), "--workers", "1"],
+                            env=env_for(home, PARVIS_HTTPS="0"), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        body = None
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(base + "/healthz", timeout=5) as response:  # noqa: S310
+                    body = response.read().decode()
+                    break
+            except (urllib.error.URLError, ConnectionError):
+                assert proc.poll() is None, proc.stdout.read().decode()[-3000:]
+                time.sleep(0.3)
+        assert body == '{"status": "ok", "database": "ok"}'
+        with urllib.request.urlopen(base + "/", timeout=10) as response:  # noqa: S310
+            html = response.read().decode()
+            assert '<html lang="fr">' in html
+            assert "gunicorn" in response.headers.get("Server", "")
+        css = next(part.split('"')[0] for part in html.split('href="')[1:] if part.startswith("/static/core/parvis"))
+        assert css != "/static/core/parvis.css"  # a hashed, cacheable name from the manifest
+        with urllib.request.urlopen(base + css, timeout=10) as response:  # noqa: S310
+            assert response.headers["Content-Type"].startswith("text/css")
+            assert "max-age=315360000" in response.headers.get("Cache-Control", "")
+            assert b"--accent" in response.read()
+        with urllib.request.urlopen(base + "/static/leaflet/leaflet.js", timeout=10) as response:  # noqa: S310
+            assert response.status == 200
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def test_check_deploy_is_clean_with_production_settings(tmp_path):
+    env = env_for(tmp_path, SECRET_KEY="k" + os.urandom(40).hex(), PARVIS_HTTPS="1",
+                  ALLOWED_HOSTS="parvis.example.org", PARVIS_SITE_URL="https://parvis.example.org")
+    result = run(["check", "--deploy", "--fail-level", "WARNING"], env, timeout=120)
+    assert "System check identified no issues" in result.stdout
+
+
+def test_check_deploy_flags_an_insecure_setup(tmp_path):
+    env = env_for(tmp_path, SECRET_KEY="short", PARVIS_HTTPS="0", PARVIS_DEBUG="1")
+    result = subprocess.run([PARVIS, "check", "--deploy", "--fail-level", "WARNING"], env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    assert "security.W009" in result.stderr + result.stdout  # the weak SECRET_KEY is reported
+
+
+def test_import_territories_command_errors_exit_non_zero(tmp_path):
+    bad = tmp_path / "empty.geojson"
+    bad.write_text('{"type": "FeatureCollection", "features": []}')
+    env = env_for(tmp_path)
+    run(["migrate", "--no-input", "-v", "0"], env)
+    result = subprocess.run([PARVIS, "import-territories", str(bad), "--level", "district", "--code-field", "c",
+                             "--name-field", "n"], env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert "aucune entité" in result.stderr
