@@ -1,0 +1,33 @@
+from django.contrib import admin
+
+from .models import Answer, Consultation, Idea, Statement, Tag
+
+
+@admin.register(Consultation)
+class ConsultationAdmin(admin.ModelAdmin):
+    list_display = [
+        "title",
+        "slug",
+        "is_permanent",
+        "starts_at",
+        "ideas_end_at",
+        "discussion_end_at",
+        "answer_at",
+    ]
+    prepopulated_fields = {"slug": ["title"]}
+    filter_horizontal = ["territories"]
+    search_fields = ["title", "question"]
+
+
+@admin.register(Idea)
+class IdeaAdmin(admin.ModelAdmin):
+    list_display = ["title", "consultation", "status", "support_count", "comment_count", "created_at"]
+    list_filter = ["consultation", "status", "theme"]
+    search_fields = ["title"]
+    raw_id_fields = ["author", "territory", "district", "priority_area", "hidden_by"]
+    readonly_fields = ["support_count", "comment_count", "search_text", "threshold_reached_at", "budget_url"]
+
+
+admin.site.register(Tag)
+admin.site.register(Answer)
+admin.site.register(Statement)
