@@ -96,21 +96,25 @@ def is_locked(email: str) -> bool:
 
 def profile_update(*, user: User, display_name: str, preferred_language: str, home_address: str = "",
                    home_lat: float | None = None, home_lon: float | None = None,
-                   neighbourhood_code: str | None = None, birth_date=None) -> User:
-    """Set the home neighbourhood from a point on the map, or from a chosen neighbourhood."""
-    user.display_name = (display_name or "").strip()[:80]
-    if preferred_language in dict(settings.LANGUAGES):
-        user.preferred_language = preferred_language
-    user.home_address = (home_address or "").strip()[:255]
-    user.birth_date = birth_date
+                   neighbourhood_code: str | None = None, birth_date=None,
+                   locate_address: bool = False) -> User:
+    """Update the profile; the home is set from a point on the map, else from the address
+    (``locate_address``, through ``parvis.core.geocoding``), else from a chosen neighbourhood.
+
+    Every check happens before anything is written: a bad point or an unknown address changes nothing.
+    """
+    home_address = (home_address or "").strip()[:255]
+    home = None
     if home_lat is not None and home_lon is not None:
-        lat, lon = territories.validate_coordinates(home_lat, home_lon)
-        location = territories.locate(lat, lon)
-        if not location.inside_city:
-            raise ValidationError(_("Ce point est en dehors du territoire de la ville."))
-        user.home_lat, user.home_lon = lat, lon
-        user.home_neighbourhood_id = location.neighbourhood.id if location.neighbourhood else None
-        user.home_district_id = location.district.id if location.district else None
+        home = _home_from_point(home_lat, home_lon)
+    elif locate_address and home_address:
+        from .geocoding import geocode
+
+        found = geocode(home_address)
+        if found is None:
+            raise ValidationError(_("Adresse introuvable : précisez-la (numéro, rue, code postal), placez votre "
+                                    "domicile sur la carte ou choisissez votre quartier dans la liste."))
+        home = _home_from_point(found.lat, found.lon)
     elif neighbourhood_code:
         territory = Territory.objects.filter(
             code=neighbourhood_code, level__in=[TerritoryLevel.NEIGHBOURHOOD, TerritoryLevel.DISTRICT]
@@ -118,12 +122,27 @@ def profile_update(*, user: User, display_name: str, preferred_language: str, ho
         if territory is None:
             raise ValidationError(_("Quartier inconnu."))
         if territory.level == TerritoryLevel.NEIGHBOURHOOD:
-            user.home_neighbourhood, user.home_district = territory, territory.parent
+            home = (None, None, territory.id, territory.parent_id)
         else:
-            user.home_neighbourhood, user.home_district = None, territory
-        user.home_lat = user.home_lon = None
+            home = (None, None, None, territory.id)
+    user.display_name = (display_name or "").strip()[:80]
+    if preferred_language in dict(settings.LANGUAGES):
+        user.preferred_language = preferred_language
+    user.home_address = home_address
+    user.birth_date = birth_date
+    if home is not None:
+        user.home_lat, user.home_lon, user.home_neighbourhood_id, user.home_district_id = home
     user.save()
     return user
+
+
+def _home_from_point(lat, lon) -> tuple[float, float, int | None, int | None]:
+    lat, lon = territories.validate_coordinates(lat, lon)
+    location = territories.locate(lat, lon)
+    if not location.inside_city:
+        raise ValidationError(_("Ce point est en dehors du territoire de la ville."))
+    return (lat, lon, location.neighbourhood.id if location.neighbourhood else None,
+            location.district.id if location.district else None)
 
 
 def user_export(user: User) -> dict:

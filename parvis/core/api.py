@@ -8,6 +8,7 @@ from ninja import Router, Schema, Status
 
 from . import territories, tokens
 from .api_auth import api_auth
+from .geocoding import geocode
 from .models import Territory, TerritoryLevel
 from .notifications import notification_mark_read, notifications_for
 from .ratelimit import check_rate
@@ -41,12 +42,36 @@ def locate(request, lat: str, lon: str):
     location = territories.locate(lat_f, lon_f)
     if not location.inside_city:
         raise Http404(_("Ce point est en dehors du territoire de la ville."))
+    return Status(200, _location_out(location))
+
+
+class GeocodeOut(Schema):
+    lat: float
+    lon: float
+    label: str
+    source: str
+    location: LocationOut
+
+
+@router.get("/geocode", response={200: GeocodeOut, 400: ErrorOut, 404: ErrorOut}, summary="Localiser une adresse")
+def geocode_address(request, q: str):
+    """The point for an address or place name, and the territories that contain it."""
+    if not q.strip():
+        return Status(400, {"detail": _("Indiquez une adresse ou un lieu.")})
+    found = geocode(q)
+    if found is None:
+        raise Http404(_("Lieu introuvable. Essayez avec un code postal ou le nom du quartier."))
+    location = territories.locate(found.lat, found.lon)
+    if not location.inside_city:
+        raise Http404(_("Ce lieu est en dehors du territoire de la ville."))
+    return Status(200, {"lat": found.lat, "lon": found.lon, "label": found.label, "source": found.source,
+                        "location": _location_out(location)})
+
+
+def _location_out(location):
     as_out = lambda ref: {"code": ref.code, "name": ref.name} if ref else None  # noqa: E731
-    return Status(200, {
-        "district": as_out(location.district),
-        "neighbourhood": as_out(location.neighbourhood),
-        "priority_area": as_out(location.priority_area),
-    })
+    return {"district": as_out(location.district), "neighbourhood": as_out(location.neighbourhood),
+            "priority_area": as_out(location.priority_area)}
 
 
 @router.get("/", summary="Territoires (GeoJSON)")

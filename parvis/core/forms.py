@@ -22,7 +22,11 @@ class SignupForm(forms.Form):
 class ProfileForm(forms.Form):
     display_name = forms.CharField(label=_("Nom affiché"), max_length=80, required=False)
     preferred_language = forms.ChoiceField(label=_("Langue"), choices=settings.LANGUAGES)
-    home_address = forms.CharField(label=_("Adresse"), max_length=255, required=False)
+    home_address = forms.CharField(
+        label=_("Adresse"), max_length=255, required=False,
+        help_text=_("Nous en déduisons votre quartier (par exemple « 12 rue Oberkampf » ou « 75011 »). "
+                    "Elle n'est jamais affichée."),
+        widget=forms.TextInput(attrs={"autocomplete": "street-address"}))
     neighbourhood = forms.ChoiceField(label=_("Mon quartier"), required=False,
                                       help_text=_("Ou placez votre domicile sur la carte."))
     home_lat = forms.FloatField(required=False, widget=forms.HiddenInput)
@@ -53,3 +57,8 @@ class HideForm(forms.Form):
 class DeleteAccountForm(forms.Form):
     password = forms.CharField(label=_("Mot de passe"), widget=forms.PasswordInput)
     confirm = forms.BooleanField(label=_("Je comprends que cette suppression est définitive."))
+
+
+class AddressSearchForm(forms.Form):
+    adresse = forms.CharField(label=_("Adresse ou lieu"), max_length=255,
+                              help_text=_("Par exemple « place de la République », « Saint-Merri » ou « 75011 »."))

@@ -8,6 +8,7 @@ app_name = "core"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("territoires/", views.territories_page, name="territories"),
     path("mentions-legales/", views.legal, name="legal"),
     path("accessibilite/", views.accessibility, name="accessibility"),
     path("compte/connexion/", views.login_view, name="login"),

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from . import accounts, moderation, tokens
 from .context_processors import available_modules
-from .forms import DeleteAccountForm, FlagForm, HideForm, LoginForm, ProfileForm, SignupForm, TokenForm
+from .forms import AddressSearchForm, DeleteAccountForm, FlagForm, HideForm, LoginForm, ProfileForm, SignupForm, TokenForm
 from .models import Moderated, Territory, TerritoryLevel
 from .notifications import (
     notification_mark_read,
@@ -24,7 +24,9 @@ from .notifications import (
     notifications_for,
 )
 from .notifications import notification_preferences as preference_rows
+from .geocoding import geocode
 from .ratelimit import RateLimited, check_rate
+from .territories import locate
 
 
 def _posted(request):
@@ -33,7 +35,32 @@ def _posted(request):
 
 
 def home(request):
-    return render(request, "core/home.html", {"modules": available_modules()})
+    return render(request, "core/home.html", {
+        "modules": available_modules(),
+        "territories_approximate": Territory.objects.filter(approximate=True).exists(),
+    })
+
+
+def territories_page(request):
+    """The city's districts and neighbourhoods: a map, the same as a list, and « find my neighbourhood »."""
+    form = AddressSearchForm(request.GET if "adresse" in request.GET else None)
+    found = location = None
+    if form.is_bound and form.is_valid():
+        found = geocode(form.cleaned_data["adresse"])
+        if found is None:
+            form.add_error("adresse", _("Lieu introuvable. Essayez avec un code postal ou le nom du quartier."))
+        else:
+            location = locate(found.lat, found.lon)
+            if not location.inside_city:
+                form.add_error("adresse", _("Ce lieu est en dehors du territoire de la ville."))
+                location = None
+    districts = list(Territory.objects.filter(level=TerritoryLevel.DISTRICT).order_by("id")
+                     .prefetch_related("children").only("id", "code", "name", "population", "approximate"))
+    districts.sort(key=lambda t: (len(t.code), t.code))
+    approximate = Territory.objects.filter(approximate=True).exists()
+    return render(request, "core/territories.html", {
+        "districts": districts, "approximate": approximate, "form": form, "found": found, "location": location,
+    })
 
 
 def healthz(request):
@@ -154,13 +181,18 @@ def account(request):
         check_rate(request, "write")
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        moved = data["home_lat"] is not None and (data["home_lat"], data["home_lon"]) != (user.home_lat, user.home_lon)
+        point = (data["home_lat"], data["home_lon"])
+        moved = point[0] is not None and point != (user.home_lat, user.home_lon)
+        address_changed = data["home_address"].strip() != user.home_address
+        current = (user.home_neighbourhood or user.home_district)
+        chose = bool(data["neighbourhood"]) and data["neighbourhood"] != (current.code if current else "")
         try:
             accounts.profile_update(
                 user=user, display_name=data["display_name"], preferred_language=data["preferred_language"],
                 home_address=data["home_address"], birth_date=data["birth_date"],
-                home_lat=data["home_lat"] if moved else None, home_lon=data["home_lon"] if moved else None,
-                neighbourhood_code=None if moved else data["neighbourhood"] or None,
+                home_lat=point[0] if moved else None, home_lon=point[1] if moved else None,
+                neighbourhood_code=data["neighbourhood"] or None if not moved else None,
+                locate_address=address_changed and not moved and not chose,
             )
         except ValidationError as exc:
             form.add_error(None, exc.messages)
