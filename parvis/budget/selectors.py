@@ -1,0 +1,228 @@
+"""Read-only queries for the budget pages and API."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Prefetch, Q
+from django.utils import timezone
+
+from parvis.core.models import Territory, TerritoryLevel, User
+
+from . import permissions
+from .models import (
+    Ballot,
+    Campaign,
+    DistrictChoice,
+    Envelope,
+    Phase,
+    Project,
+    Result,
+    Status,
+    Support,
+)
+
+
+def campaigns():
+    return Campaign.objects.prefetch_related("phases").order_by("-created_at")
+
+
+def campaign_get(slug: str) -> Campaign:
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(Campaign.objects.prefetch_related("phases"), slug=slug)
+
+
+def current_campaign() -> Campaign | None:
+    """The campaign with an open phase (latest start), else the most recent one."""
+    now = timezone.now()
+    phase = (
+        Phase.objects.filter(starts_at__lte=now)
+        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+        .exclude(kind="followup")
+        .order_by("-starts_at")
+        .first()
+    )
+    qs = Campaign.objects.prefetch_related("phases")
+    if phase is not None:
+        return qs.get(pk=phase.campaign_id)
+    return qs.first()
+
+
+def envelopes(campaign: Campaign):
+    return campaign.envelopes.select_related("territory").order_by("position", "name")
+
+
+def projects(
+    campaign: Campaign,
+    *,
+    envelope: Envelope | None = None,
+    theme: str = "",
+    query: str = "",
+    on_ballot_only: bool = False,
+    status: str = "",
+    funded_only: bool = False,
+):
+    qs = (
+        Project.objects.filter(campaign=campaign, hidden_at__isnull=True)
+        .select_related("envelope", "neighbourhood", "priority_area", "author", "campaign")
+        .annotate(support_count=Count("supports", distinct=True))
+    )
+    if envelope is not None:
+        qs = qs.filter(envelope=envelope)
+    if theme:
+        qs = qs.filter(theme=theme)
+    if query:
+        qs = qs.filter(Q(title__icontains=query) | Q(body__icontains=query))
+    if on_ballot_only:
+        qs = qs.filter(status=Status.FEASIBLE, review_published_at__isnull=False)
+    elif status:
+        qs = qs.filter(status=status)
+    else:
+        qs = qs.exclude(status__in=[Status.MERGED, Status.SPLIT, Status.WITHDRAWN])
+    if funded_only:
+        qs = qs.filter(pk__in=Result.funded.through.objects.values("project_id"))
+    return qs.order_by("-created_at")
+
+
+def ballot_projects(envelope: Envelope):
+    return list(
+        Project.objects.filter(
+            envelope=envelope,
+            status=Status.FEASIBLE,
+            review_published_at__isnull=False,
+            hidden_at__isnull=True,
+        )
+        .select_related("neighbourhood", "priority_area")
+        .prefetch_related("photos")
+        .order_by("title")
+    )
+
+
+def project_credits(project: Project) -> list[User]:
+    """The author and the authors of every idea merged into the project (recursively), once each."""
+    seen: dict[int, User] = {}
+    stack = [project]
+    while stack:
+        current = stack.pop()
+        if current.author_id and current.author_id not in seen:
+            seen[current.author_id] = current.author
+        stack.extend(current.merged_sources.select_related("author"))
+    return list(seen.values())
+
+
+def source_supports(project: Project) -> int:
+    """Supports given to the ideas merged into this project (kept on the source ideas)."""
+    return Support.objects.filter(project__merged_into=project).count()
+
+
+def user_ballots(user, campaign: Campaign) -> dict[int, Ballot]:
+    if not user.is_authenticated:
+        return {}
+    return {b.envelope_id: b for b in Ballot.objects.filter(voter=user, envelope__campaign=campaign)}
+
+
+def district_choice(user, campaign: Campaign) -> DistrictChoice | None:
+    if not user.is_authenticated:
+        return None
+    return DistrictChoice.objects.filter(campaign=campaign, voter=user).select_related("envelope").first()
+
+
+def review_queue(user):
+    """What a reviewer sees: only projects assigned to their services (all, for an administrator)."""
+    qs = Project.objects.filter(status=Status.SUBMITTED).select_related("campaign", "service", "envelope")
+    if not user.is_city_admin:
+        qs = qs.filter(service__members=user)
+    return qs.prefetch_related(Prefetch("campaign__phases")).order_by("campaign", "title")
+
+
+def results(campaign: Campaign):
+    return (
+        Result.objects.filter(envelope__campaign=campaign)
+        .select_related("envelope")
+        .order_by("envelope__position", "envelope__name")
+    )
+
+
+def participation(campaign: Campaign) -> dict:
+    voters = Ballot.objects.filter(envelope__campaign=campaign).values("voter").distinct().count()
+    paper = sum(r.paper_ballots for r in Result.objects.filter(envelope__campaign=campaign))
+    return {"online_voters": voters, "paper_ballots": paper}
+
+
+def inclusion(campaign: Campaign) -> list[dict]:
+    """Ideas, supports and voters per neighbourhood, per 1,000 inhabitants where populations are known.
+
+    A project counts in the neighbourhood where it lies; a supporter or voter in their declared home
+    neighbourhood. Priority areas are flagged when any project or resident of the neighbourhood lies
+    in one, and the share of assisted ideas is given."""
+    neighbourhoods = list(
+        Territory.objects.filter(level=TerritoryLevel.NEIGHBOURHOOD)
+        .select_related("parent")
+        .order_by("parent__code", "code")
+    )
+    ideas = dict(
+        Project.objects.filter(campaign=campaign, neighbourhood__isnull=False, split_from__isnull=True)
+        .exclude(status=Status.WITHDRAWN)
+        .values_list("neighbourhood")
+        .annotate(n=Count("id"))
+    )
+    assisted = dict(
+        Project.objects.filter(
+            campaign=campaign, neighbourhood__isnull=False, assisted_by__isnull=False, split_from__isnull=True
+        )
+        .values_list("neighbourhood")
+        .annotate(n=Count("id"))
+    )
+    priority = set(
+        Project.objects.filter(
+            campaign=campaign, priority_area__isnull=False, neighbourhood__isnull=False
+        ).values_list("neighbourhood", flat=True)
+    )
+    priority |= _neighbourhoods_with_priority_areas()
+    supports = dict(
+        Support.objects.filter(project__campaign=campaign, user__home_neighbourhood__isnull=False)
+        .values_list("user__home_neighbourhood")
+        .annotate(n=Count("user", distinct=True))
+    )
+    voters = dict(
+        Ballot.objects.filter(envelope__campaign=campaign, voter__home_neighbourhood__isnull=False)
+        .values_list("voter__home_neighbourhood")
+        .annotate(n=Count("voter", distinct=True))
+    )
+    rows = []
+    for t in neighbourhoods:
+        row = {
+            "id": t.pk,
+            "code": t.code,
+            "name": t.name,
+            "district": t.parent.name if t.parent else "",
+            "population": t.population,
+            "ideas": ideas.get(t.pk, 0),
+            "assisted": assisted.get(t.pk, 0),
+            "supporters": supports.get(t.pk, 0),
+            "voters": voters.get(t.pk, 0),
+            "priority": t.pk in priority,
+        }
+        for key in ("ideas", "supporters", "voters"):
+            row[f"{key}_per_1000"] = round(row[key] * 1000 / t.population, 2) if t.population else None
+        row["assisted_share"] = round(100 * row["assisted"] / row["ideas"], 1) if row["ideas"] else None
+        rows.append(row)
+    return rows
+
+
+def _neighbourhoods_with_priority_areas() -> set[int]:
+    """Neighbourhoods that intersect a priority area (by geometry, computed once per call)."""
+    from shapely.geometry import shape
+
+    areas = [shape(t.geometry) for t in Territory.objects.filter(level=TerritoryLevel.PRIORITY)]
+    if not areas:
+        return set()
+    out = set()
+    for t in Territory.objects.filter(level=TerritoryLevel.NEIGHBOURHOOD).only("id", "geometry"):
+        geom = shape(t.geometry)
+        if any(geom.intersects(a) for a in areas):
+            out.add(t.pk)
+    return out
+
+
+def phase_label(campaign: Campaign) -> str:
+    return permissions.current_phase(campaign)

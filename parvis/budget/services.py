@@ -1,0 +1,826 @@
+"""Use cases of the participatory budget: one function per verb, each in a transaction.
+
+Each validates (permissions.ensure, then the data), locks what it must, writes, then notifies.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from parvis.core import territories
+from parvis.core.audit import audit_record
+from parvis.core.images import process_image
+from parvis.core.models import Territory, TerritoryLevel, User
+from parvis.core.notifications import notify
+from parvis.core.richtext import plain_text
+
+from . import ballots as ballot_rules
+from . import eligibility, permissions, tally
+from .models import (
+    Ballot,
+    BallotStyle,
+    Campaign,
+    Comment,
+    DistrictChoice,
+    Envelope,
+    Feasibility,
+    FollowUpUpdate,
+    Implementation,
+    Override,
+    OverrideDecision,
+    PaperBatch,
+    PaperEntry,
+    PaperMode,
+    Phase,
+    PhaseKind,
+    Project,
+    ProjectPhoto,
+    Result,
+    Rule,
+    Status,
+    Support,
+    Theme,
+)
+
+MAX_PHOTOS = 4
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Campaigns
+
+
+def campaign_with_open_phase(kind: str, now=None) -> Campaign | None:
+    """The campaign whose phase ``kind`` is open now (the most recent if several)."""
+    now = now or timezone.now()
+    phase = (
+        Phase.objects.filter(kind=kind, starts_at__lte=now)
+        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+        .select_related("campaign")
+        .order_by("-starts_at")
+        .first()
+    )
+    return phase.campaign if phase else None
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Ideas and projects
+
+
+def _clean_text(title: str, body: str) -> tuple[str, str]:
+    title = (title or "").strip()
+    body = (body or "").strip()
+    if len(title) < 5:
+        raise ValidationError(_("Le titre doit compter au moins 5 caractères."))
+    if len(title) > 200:
+        raise ValidationError(_("Le titre doit compter au plus 200 caractères."))
+    if len(plain_text(body)) < 20:
+        raise ValidationError(_("Décrivez votre idée en au moins 20 caractères."))
+    if len(body) > 10000:
+        raise ValidationError(_("La description doit compter au plus 10 000 caractères."))
+    return title, body
+
+
+def _place(campaign: Campaign, *, lat, lon, territory: Territory | None, citywide: bool):
+    """Where an idea lies and hence its envelope: its district's, or the city-wide one."""
+    neighbourhood = priority = district = None
+    if lat is not None or lon is not None:
+        lat, lon = territories.validate_coordinates(lat, lon)
+        location = territories.locate(lat, lon)
+        if not location.inside_city:
+            raise ValidationError(_("Ce lieu est en dehors de la ville."))
+        district = location.district.id if location.district else None
+        neighbourhood = location.neighbourhood.id if location.neighbourhood else None
+        priority = location.priority_area.id if location.priority_area else None
+    elif territory is not None:
+        if territory.level == TerritoryLevel.DISTRICT:
+            district = territory.pk
+        elif territory.level == TerritoryLevel.NEIGHBOURHOOD:
+            neighbourhood, district = territory.pk, territory.parent_id
+        elif territory.level == TerritoryLevel.PRIORITY:
+            priority, district = territory.pk, territory.parent_id
+    envelopes = list(campaign.envelopes.all())
+    envelope = None
+    if not citywide and district is not None:
+        envelope = next((e for e in envelopes if e.territory_id == district), None)
+    if envelope is None:
+        envelope = next((e for e in envelopes if e.territory_id is None), None)
+    if envelope is None:
+        raise ValidationError(_("Cette campagne n'a pas d'enveloppe pour ce lieu."))
+    return lat, lon, neighbourhood, priority, envelope
+
+
+def _cost(value, label) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        cost = int(value)
+    except (TypeError, ValueError):
+        raise ValidationError(_("%(label)s : un montant entier en euros est attendu.") % {"label": label})
+    if cost < 0 or cost > 10**11:
+        raise ValidationError(_("%(label)s : le montant doit être positif et réaliste.") % {"label": label})
+    return cost
+
+
+@transaction.atomic
+def project_create(
+    *,
+    author: User,
+    campaign: Campaign,
+    title: str,
+    body: str,
+    theme: str = "",
+    lat=None,
+    lon=None,
+    territory: Territory | None = None,
+    citywide: bool = False,
+    estimated_cost=None,
+    association_name: str = "",
+    photos=(),
+    source_url: str = "",
+    resident_name: str = "",
+    consent: bool = False,
+) -> Project:
+    """Submit an idea; a mediator passing ``resident_name`` submits on behalf of someone met in person,
+    which needs the person's recorded consent and marks the contribution *assisted*."""
+    permissions.ensure(author, "propose", campaign)
+    assisted = bool((resident_name or "").strip())
+    if assisted:
+        permissions.ensure(author, "propose_assisted", campaign)
+        if not consent:
+            raise ValidationError(
+                _("Le consentement de la personne rencontrée doit être recueilli avant de déposer son idée.")
+            )
+    title, body = _clean_text(title, body)
+    if theme and theme not in Theme.values:
+        raise ValidationError(_("Thème inconnu."))
+    photos = list(photos or [])
+    if len(photos) > MAX_PHOTOS:
+        raise ValidationError(_("%(n)s photos au plus.") % {"n": MAX_PHOTOS})
+    processed = [process_image(p, name="budget") for p in photos]
+    lat, lon, neighbourhood, priority, envelope = _place(
+        campaign, lat=lat, lon=lon, territory=territory, citywide=citywide
+    )
+    project = Project.objects.create(
+        campaign=campaign,
+        envelope=envelope,
+        title=title,
+        body=body,
+        theme=theme or "",
+        lat=lat,
+        lon=lon,
+        territory=territory if lat is None else None,
+        neighbourhood_id=neighbourhood,
+        priority_area_id=priority,
+        estimated_cost=_cost(estimated_cost, _("Coût estimé")),
+        author=author,
+        association_name=(association_name or "").strip()[:200],
+        assisted_by=author if assisted else None,
+        resident_name=(resident_name or "").strip()[:200],
+        consent_recorded_at=timezone.now() if assisted else None,
+        source_url=(source_url or "")[:500],
+    )
+    for p in processed:
+        ProjectPhoto.objects.create(project=project, image=p.image, thumbnail=p.thumbnail)
+    return project
+
+
+def proposal_create_from_idea(
+    *,
+    author,
+    title: str,
+    body: str,
+    source_url: str,
+    lat: float | None = None,
+    lon: float | None = None,
+    territory=None,
+) -> Project:
+    """Turn an idea from the Idées module into a budget idea of the campaign open for ideas.
+
+    Cross-module contract: raises ``ValidationError`` (French) when no campaign takes ideas now.
+    """
+    campaign = campaign_with_open_phase(PhaseKind.IDEAS)
+    if campaign is None:
+        raise ValidationError(_("Aucune campagne du budget participatif n'accepte d'idées en ce moment."))
+    if not source_url:
+        raise ValidationError(_("Le lien vers l'idée d'origine est requis."))
+    return project_create(
+        author=author,
+        campaign=campaign,
+        title=title,
+        body=body,
+        lat=lat,
+        lon=lon,
+        territory=territory,
+        source_url=source_url,
+    )
+
+
+@transaction.atomic
+def project_update(
+    *, actor: User, project: Project, title: str, body: str, theme: str = "", estimated_cost=None
+) -> Project:
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    permissions.ensure(actor, "edit", project.campaign, obj=project)
+    project.title, project.body = _clean_text(title, body)
+    if theme and theme not in Theme.values:
+        raise ValidationError(_("Thème inconnu."))
+    project.theme = theme or ""
+    project.estimated_cost = _cost(estimated_cost, _("Coût estimé"))
+    project.save()
+    return project
+
+
+@transaction.atomic
+def comment_create(*, author: User, project: Project, body: str) -> Comment:
+    permissions.ensure(author, "comment", project.campaign, obj=project)
+    body = (body or "").strip()
+    if len(body) < 2:
+        raise ValidationError(_("Le commentaire est vide."))
+    if len(body) > 3000:
+        raise ValidationError(_("Le commentaire doit compter au plus 3 000 caractères."))
+    comment = Comment.objects.create(project=project, author=author, body=body)
+    if project.author_id:
+        notify(
+            recipients=[project.author],
+            kind="budget.comment",
+            title=_("Nouveau commentaire sur « %(title)s »") % {"title": project.title},
+            body=body[:500],
+            url=comment.get_absolute_url(),
+            exclude=author,
+        )
+    return comment
+
+
+@transaction.atomic
+def support_add(*, user: User, project: Project) -> bool:
+    """Support an idea; returns False when the person already supported it (nothing changes)."""
+    permissions.ensure(user, "support", project.campaign, obj=project)
+    _obj, created = Support.objects.get_or_create(project=project, user=user)
+    return created
+
+
+@transaction.atomic
+def support_remove(*, user: User, project: Project) -> bool:
+    permissions.ensure(user, "support", project.campaign, obj=project)
+    deleted, _d = Support.objects.filter(project=project, user=user).delete()
+    return bool(deleted)
+
+
+def _credited_authors(project: Project) -> list[User]:
+    from .selectors import project_credits
+
+    return project_credits(project)
+
+
+@transaction.atomic
+def projects_merge(
+    *,
+    actor: User,
+    sources: list[Project],
+    title: str,
+    body: str,
+    lat=None,
+    lon=None,
+    territory: Territory | None = None,
+    citywide: bool = False,
+) -> Project:
+    """Merge ideas into one new project. Authors of every source are credited and notified; supports
+    stay on the source ideas (shown on the project page), nobody's support is moved silently."""
+    if len(sources) < 2:
+        raise ValidationError(_("Choisissez au moins deux idées à fusionner."))
+    ids = sorted({p.pk for p in sources})
+    locked = list(Project.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    if len(locked) != len(ids):
+        raise ValidationError(_("Une des idées n'existe pas."))
+    campaign = locked[0].campaign
+    permissions.ensure(actor, "merge", campaign)
+    if any(p.campaign_id != campaign.pk for p in locked):
+        raise ValidationError(_("Les idées à fusionner doivent appartenir à la même campagne."))
+    if any(p.status not in (Status.SUBMITTED,) for p in locked):
+        raise ValidationError(_("Seules des idées encore à l'étude peuvent être fusionnées."))
+    title, body = _clean_text(title, body)
+    if lat is None and territory is None:
+        first = locked[0]
+        lat, lon, territory = first.lat, first.lon, first.territory
+        citywide = citywide or first.envelope.is_citywide
+    lat, lon, neighbourhood, priority, envelope = _place(
+        campaign, lat=lat, lon=lon, territory=territory, citywide=citywide
+    )
+    merged = Project.objects.create(
+        campaign=campaign,
+        envelope=envelope,
+        title=title,
+        body=body,
+        theme=locked[0].theme,
+        lat=lat,
+        lon=lon,
+        territory=territory if lat is None else None,
+        neighbourhood_id=neighbourhood,
+        priority_area_id=priority,
+        author=locked[0].author,
+        service=locked[0].service,
+        estimated_cost=sum(p.estimated_cost or 0 for p in locked) or None,
+    )
+    Project.objects.filter(pk__in=ids).update(
+        status=Status.MERGED, merged_into=merged, feasibility=Feasibility.TO_MERGE, updated_at=timezone.now()
+    )
+    audit_record(actor=actor, action="budget.merge", target=merged, sources=ids)
+    authors = {p.author_id: p.author for p in locked if p.author_id}
+    notify(
+        recipients=list(authors.values()),
+        kind="budget.merged",
+        title=_("Votre idée a été fusionnée dans « %(title)s »") % {"title": merged.title},
+        body=_(
+            "Vous êtes crédité·e comme auteur·rice du projet commun. Vos soutiens restent affichés "
+            "sur l'idée d'origine."
+        ),
+        url=merged.get_absolute_url(),
+        exclude=actor,
+    )
+    return merged
+
+
+@transaction.atomic
+def project_split(*, actor: User, project: Project, parts: list[dict]) -> list[Project]:
+    """Split one idea into several; each part keeps the author and place of the original."""
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    permissions.ensure(actor, "merge", project.campaign)
+    if project.status != Status.SUBMITTED:
+        raise ValidationError(_("Seule une idée encore à l'étude peut être scindée."))
+    if len(parts) < 2:
+        raise ValidationError(_("Une idée se scinde en au moins deux projets."))
+    created = []
+    for part in parts:
+        title, body = _clean_text(part.get("title", ""), part.get("body", ""))
+        created.append(
+            Project.objects.create(
+                campaign=project.campaign,
+                envelope=project.envelope,
+                title=title,
+                body=body,
+                theme=project.theme,
+                lat=project.lat,
+                lon=project.lon,
+                territory=project.territory,
+                neighbourhood=project.neighbourhood,
+                priority_area=project.priority_area,
+                author=project.author,
+                assisted_by=project.assisted_by,
+                resident_name=project.resident_name,
+                consent_recorded_at=project.consent_recorded_at,
+                association_name=project.association_name,
+                split_from=project,
+                service=project.service,
+            )
+        )
+    project.status = Status.SPLIT
+    project.save(update_fields=["status", "updated_at"])
+    audit_record(actor=actor, action="budget.split", target=project, parts=[p.pk for p in created])
+    if project.author_id:
+        notify(
+            recipients=[project.author],
+            kind="budget.split",
+            title=_("Votre idée « %(title)s » a été scindée") % {"title": project.title},
+            url=project.get_absolute_url(),
+            exclude=actor,
+        )
+    return created
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Feasibility review
+
+
+@transaction.atomic
+def project_assign_service(*, actor: User, project: Project, service) -> Project:
+    permissions.ensure(actor, "assign_service", project.campaign)
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    project.service = service
+    project.save(update_fields=["service", "updated_at"])
+    audit_record(
+        actor=actor, action="budget.assign", target=project, service=service.code if service else None
+    )
+    return project
+
+
+@transaction.atomic
+def project_review(
+    *, reviewer: User, project: Project, feasibility: str, reason: str = "", cost=None, duration_months=None
+) -> Project:
+    """Record a service's review; it stays private until ``reviews_publish`` at the end of the phase."""
+    project = Project.objects.select_for_update().select_related("campaign").get(pk=project.pk)
+    permissions.ensure(reviewer, "review", project.campaign, obj=project)
+    if project.status != Status.SUBMITTED:
+        raise ValidationError(_("Ce projet n'est plus à l'étude."))
+    if feasibility not in (Feasibility.FEASIBLE, Feasibility.UNFEASIBLE, Feasibility.TO_MERGE):
+        raise ValidationError(_("Avis inconnu : faisable, non faisable ou à fusionner."))
+    reason = (reason or "").strip()
+    if feasibility == Feasibility.UNFEASIBLE and len(reason) < 10:
+        raise ValidationError(
+            _("Un motif public d'au moins 10 caractères est requis pour un avis défavorable.")
+        )
+    cost = _cost(cost, _("Coût"))
+    if feasibility == Feasibility.FEASIBLE and not cost:
+        raise ValidationError(_("Indiquez le coût estimé par le service pour un projet faisable."))
+    if duration_months not in (None, ""):
+        try:
+            duration_months = int(duration_months)
+        except (TypeError, ValueError):
+            raise ValidationError(_("Durée invalide : un nombre de mois est attendu."))
+        if not 0 < duration_months <= 240:
+            raise ValidationError(_("Durée invalide : entre 1 et 240 mois."))
+    else:
+        duration_months = None
+    project.feasibility = feasibility
+    project.review_reason = reason
+    project.cost = cost
+    project.duration_months = duration_months
+    project.reviewed_by = reviewer
+    project.reviewed_at = timezone.now()
+    project.save()
+    audit_record(actor=reviewer, action="budget.review", target=project, feasibility=feasibility, cost=cost)
+    return project
+
+
+@transaction.atomic
+def reviews_publish(*, actor: User, campaign: Campaign) -> int:
+    """Publish every recorded review of the campaign: feasible projects go on the ballot; authors of
+    unfeasible ones get the public reason by e-mail."""
+    permissions.ensure(actor, "publish_reviews", campaign)
+    now = timezone.now()
+    reviewed = list(
+        Project.objects.select_for_update(of=("self",))
+        .filter(
+            campaign=campaign,
+            status=Status.SUBMITTED,
+            review_published_at__isnull=True,
+            feasibility__in=[Feasibility.FEASIBLE, Feasibility.UNFEASIBLE],
+        )
+        .select_related("author")
+    )
+    for project in reviewed:
+        project.status = Status.FEASIBLE if project.feasibility == Feasibility.FEASIBLE else Status.UNFEASIBLE
+        project.review_published_at = now
+        project.save(update_fields=["status", "review_published_at", "updated_at"])
+        if project.status == Status.UNFEASIBLE and project.author_id:
+            notify(
+                recipients=[project.author],
+                kind="budget.unfeasible",
+                title=_("Votre idée « %(title)s » n'a pas été retenue") % {"title": project.title},
+                body=project.review_reason,
+                url=project.get_absolute_url(),
+            )
+        elif project.author_id:
+            notify(
+                recipients=[project.author],
+                kind="budget.feasible",
+                title=_("Votre projet « %(title)s » sera soumis au vote") % {"title": project.title},
+                url=project.get_absolute_url(),
+            )
+    audit_record(actor=actor, action="budget.reviews_publish", target=campaign, count=len(reviewed))
+    return len(reviewed)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Vote
+
+
+def ensure_can_vote(voter: User, envelope: Envelope) -> None:
+    permissions.ensure(voter, "vote", envelope.campaign)
+    problems = eligibility.eligibility_problems(voter, envelope.campaign)
+    if problems:
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied(" ".join(problems))
+
+
+def ballot_costs(envelope: Envelope) -> dict[int, int]:
+    """Project id -> cost of every project on the envelope's ballot."""
+    return dict(
+        Project.objects.filter(
+            envelope=envelope,
+            status=Status.FEASIBLE,
+            review_published_at__isnull=False,
+            hidden_at__isnull=True,
+        ).values_list("id", "cost")
+    )
+
+
+@transaction.atomic
+def district_choose(*, voter: User, envelope: Envelope) -> DistrictChoice:
+    """Record the voter's *arrondissement de cœur*: once per campaign, never changed."""
+    if envelope.is_citywide:
+        raise ValidationError(_("Choisissez un arrondissement, pas l'enveloppe de toute la ville."))
+    ensure_can_vote(voter, envelope)
+    User.objects.select_for_update().filter(pk=voter.pk).first()
+    existing = (
+        DistrictChoice.objects.filter(campaign_id=envelope.campaign_id, voter=voter)
+        .select_related("envelope")
+        .first()
+    )
+    if existing is not None:
+        if existing.envelope_id == envelope.pk:
+            return existing
+        raise ValidationError(
+            _(
+                "Vous avez déjà choisi %(name)s comme arrondissement de cœur pour cette "
+                "campagne ; ce choix ne peut pas être changé."
+            )
+            % {"name": existing.envelope.name}
+        )
+    return DistrictChoice.objects.create(campaign_id=envelope.campaign_id, voter=voter, envelope=envelope)
+
+
+@transaction.atomic
+def ballot_submit(*, voter: User, envelope: Envelope, choices) -> Ballot:
+    """Store the voter's ballot in an envelope, or replace it if the campaign allows changes.
+
+    Submissions of one voter are serialised by locking their account row, so that concurrent
+    requests leave exactly one ballot (the database's unique constraint backs this up) and every
+    acknowledged submission is the one stored or one that a later submission replaced.
+    """
+    campaign = envelope.campaign
+    ensure_can_vote(voter, envelope)
+    costs = ballot_costs(envelope)
+    normalised = ballot_rules.validate_choices(ballot_rules.Spec.of(envelope), choices, costs)
+    User.objects.select_for_update().filter(pk=voter.pk).values_list("pk", flat=True).first()
+    if not envelope.is_citywide:
+        existing = (
+            DistrictChoice.objects.filter(campaign=campaign, voter=voter)
+            .values_list("envelope_id", flat=True)
+            .first()
+        )
+        if existing is None:
+            DistrictChoice.objects.create(campaign=campaign, voter=voter, envelope=envelope)
+        elif existing != envelope.pk:
+            name = Envelope.objects.filter(pk=existing).values_list("name", flat=True).first()
+            raise ValidationError(
+                _(
+                    "Vous avez choisi %(name)s comme arrondissement de cœur : vous ne pouvez voter "
+                    "que dans cet arrondissement."
+                )
+                % {"name": name}
+            )
+    ballot = Ballot.objects.filter(envelope=envelope, voter=voter).first()
+    now = timezone.now()
+    if ballot is None:
+        return Ballot.objects.create(
+            envelope=envelope, voter=voter, choices=normalised, created_at=now, updated_at=now
+        )
+    if not campaign.allow_ballot_change:
+        raise ValidationError(
+            _("Vous avez déjà voté dans cette enveloppe ; cette campagne ne permet pas de modifier son vote.")
+        )
+    ballot.choices = normalised
+    ballot.updated_at = now
+    ballot.save(update_fields=["choices", "updated_at"])
+    return ballot
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Paper ballots
+
+
+def _normalise_paper(envelope: Envelope, mode: str, data, costs: dict[int, int]):
+    """Counts: ``{project_id: count}`` (plus ``"ballots"``: the number of ballots in the box);
+    whole ballots: a list of ballots as the online ones."""
+    spec = ballot_rules.Spec.of(envelope)
+    if mode == PaperMode.COUNTS:
+        if envelope.campaign.rule != Rule.GREEDY or envelope.ballot_style == BallotStyle.GRADES:
+            raise ValidationError(
+                _(
+                    "Cette enveloppe se dépouille avec une règle qui a besoin des bulletins "
+                    "complets : saisissez les bulletins un par un."
+                )
+            )
+        if not isinstance(data, dict):
+            raise ValidationError(_("Saisie invalide : un nombre de voix par projet est attendu."))
+        counts = {}
+        total = data.get("ballots")
+        try:
+            total = int(total)
+        except (TypeError, ValueError):
+            raise ValidationError(_("Indiquez le nombre de bulletins dans l'urne."))
+        if total < 0:
+            raise ValidationError(_("Le nombre de bulletins ne peut pas être négatif."))
+        for raw, value in data.get("counts", {}).items():
+            pid = ballot_rules._project_id(raw)
+            if pid not in costs:
+                raise ValidationError(
+                    _("Le projet n°%(id)s ne fait pas partie de ce bulletin.") % {"id": pid}
+                )
+            try:
+                count = int(value or 0)
+            except (TypeError, ValueError):
+                raise ValidationError(_("Nombre de voix invalide pour le projet n°%(id)s.") % {"id": pid})
+            if count < 0 or count > total:
+                raise ValidationError(
+                    _(
+                        "Le projet n°%(id)s ne peut pas avoir plus de voix que de bulletins "
+                        "ni un nombre négatif."
+                    )
+                    % {"id": pid}
+                )
+            if count:
+                counts[str(pid)] = count
+        return {"ballots": total, "counts": dict(sorted(counts.items(), key=lambda kv: int(kv[0])))}
+    if mode == PaperMode.BALLOTS:
+        if not isinstance(data, list) or not data:
+            raise ValidationError(_("Saisie invalide : au moins un bulletin est attendu."))
+        out = []
+        for number, ballot in enumerate(data, start=1):
+            try:
+                out.append(ballot_rules.validate_choices(spec, ballot, costs))
+            except ValidationError as exc:
+                raise ValidationError(
+                    _("Bulletin n°%(n)s : %(error)s") % {"n": number, "error": " ".join(exc.messages)}
+                )
+        return out
+    raise ValidationError(_("Mode de saisie inconnu."))
+
+
+@transaction.atomic
+def paper_entry_submit(*, agent: User, envelope: Envelope, polling_place: str, mode: str, data) -> PaperBatch:
+    """One agent's typing of a polling place's results; the batch counts once two different agents'
+    entries agree exactly. An agent may correct their own entry until then."""
+    permissions.ensure(agent, "enter_paper", envelope.campaign)
+    place = (polling_place or "").strip()
+    if len(place) < 2:
+        raise ValidationError(_("Indiquez le bureau de vote."))
+    costs = ballot_costs(envelope)
+    normalised = _normalise_paper(envelope, mode, data, costs)
+    batch, _created = PaperBatch.objects.get_or_create(
+        envelope=envelope, polling_place=place, defaults={"mode": mode}
+    )
+    batch = PaperBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.accepted_at is not None:
+        raise ValidationError(
+            _("Les résultats de ce bureau ont déjà été validés par deux saisies concordantes.")
+        )
+    if batch.mode != mode:
+        raise ValidationError(
+            _("Ce bureau est saisi en mode « %(mode)s ».") % {"mode": batch.get_mode_display()}
+        )
+    PaperEntry.objects.update_or_create(
+        batch=batch, agent=agent, defaults={"data": normalised, "created_at": timezone.now()}
+    )
+    others = [e.data for e in batch.entries.exclude(agent=agent)]
+    if any(other == normalised for other in others):
+        batch.accepted_at = timezone.now()
+        batch.data = normalised
+        batch.save(update_fields=["accepted_at", "data"])
+        audit_record(actor=agent, action="budget.paper_accepted", target=batch)
+    return batch
+
+
+def paper_batch_state(batch: PaperBatch) -> str:
+    if batch.accepted_at:
+        return "accepted"
+    entries = list(batch.entries.all())
+    if len(entries) < 2:
+        return "waiting"
+    return "mismatch"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Results
+
+
+def envelope_data(envelope: Envelope) -> tuple[tally.EnvelopeData, dict[str, str], int, int]:
+    """Everything the tally needs for an envelope: online and accepted paper ballots, overrides."""
+    campaign = envelope.campaign
+    projects = list(
+        Project.objects.filter(
+            envelope=envelope,
+            status=Status.FEASIBLE,
+            review_published_at__isnull=False,
+            hidden_at__isnull=True,
+        )
+        .order_by("pk")
+        .values_list("pk", "cost", "priority_area_id", "title")
+    )
+    costs = {str(pk): cost for pk, cost, _p, _t in projects}
+    grades = envelope.ballot_style == BallotStyle.GRADES
+    online = list(Ballot.objects.filter(envelope=envelope).order_by("pk").values_list("choices", flat=True))
+    ballots: list = [dict(c) for c in online] if grades else [c for c in online]
+    paper = 0
+    for batch in PaperBatch.objects.filter(envelope=envelope, accepted_at__isnull=False).order_by("pk"):
+        if batch.mode == PaperMode.BALLOTS:
+            ballots.extend(batch.data)
+            paper += len(batch.data)
+        else:
+            # Per-project counts (greedy only): one single-project ballot per vote, so votes add up.
+            for pid, count in batch.data["counts"].items():
+                ballots.extend([[int(pid)]] * count)
+            paper += batch.data["ballots"]
+    overrides = list(envelope.overrides.order_by("created_at").values_list("project_id", "decision"))
+    data = tally.EnvelopeData(
+        costs=costs,
+        budget=envelope.amount,
+        ballots=ballots,
+        rule=campaign.rule,
+        reserved=envelope.reserved_amount,
+        priority=frozenset(str(pk) for pk, _c, prio, _t in projects if prio),
+        excluded=frozenset(str(p) for p, d in overrides if d == OverrideDecision.EXCLUDE),
+        forced=tuple(str(p) for p, d in overrides if d == OverrideDecision.FUND),
+        grades=grades,
+        meta={
+            "description": f"{campaign.title} — {envelope.name}",
+            "unit": "Paris",
+            "subunit": envelope.name,
+            "instance": campaign.slug,
+        },
+    )
+    return data, {str(pk): title for pk, _c, _p, title in projects}, len(online), paper
+
+
+@transaction.atomic
+def results_compute(*, actor: User | None, envelope: Envelope, check_permission: bool = True) -> Result:
+    """Tally an envelope and store the outcome (replacing any earlier computation)."""
+    if check_permission:
+        permissions.ensure(actor, "compute_results", envelope.campaign)
+    data, _names, online, paper = envelope_data(envelope)
+    if data.rule == Rule.MJ and not data.grades:
+        raise ValidationError(_("Le jugement majoritaire demande un bulletin à mentions."))
+    outcome = tally.tally_envelope(data)
+    result, _c = Result.objects.update_or_create(
+        envelope=envelope,
+        defaults={
+            "computed_at": timezone.now(),
+            "online_ballots": online,
+            "paper_ballots": paper,
+            "data": outcome.as_dict(),
+        },
+    )
+    result.funded.set([int(p) for p in outcome.selected])
+    if actor is not None:
+        audit_record(actor=actor, action="budget.results", target=envelope, selected=outcome.selected)
+    return result
+
+
+@transaction.atomic
+def override_create(
+    *, actor: User, envelope: Envelope, project: Project, decision: str, justification: str
+) -> Override:
+    """Record a public, justified departure from the computed outcome, and recompute."""
+    permissions.ensure(actor, "override", envelope.campaign)
+    if project.envelope_id != envelope.pk or project.status != Status.FEASIBLE:
+        raise ValidationError(_("Ce projet n'est pas sur le bulletin de cette enveloppe."))
+    if decision not in OverrideDecision.values:
+        raise ValidationError(_("Décision inconnue."))
+    justification = (justification or "").strip()
+    if len(justification) < 20:
+        raise ValidationError(_("Une justification publique d'au moins 20 caractères est requise."))
+    if Override.objects.filter(envelope=envelope, project=project).exists():
+        raise ValidationError(_("Une décision a déjà été enregistrée pour ce projet."))
+    override = Override.objects.create(
+        envelope=envelope, project=project, decision=decision, justification=justification, created_by=actor
+    )
+    audit_record(
+        actor=actor, action="budget.override", target=project, decision=decision, justification=justification
+    )
+    results_compute(actor=actor, envelope=envelope)
+    return override
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Follow-up
+
+
+@transaction.atomic
+def followup_add(
+    *, actor: User, project: Project, status: str, body: str, photo=None, date=None
+) -> FollowUpUpdate:
+    """A dated update on a funded project's implementation; sets its current status."""
+    permissions.ensure(actor, "followup", project.campaign)
+    if not Result.objects.filter(funded=project).exists():
+        raise ValidationError(_("Seuls les projets lauréats ont un suivi de réalisation."))
+    if status not in (Implementation.STUDIES, Implementation.WORKS, Implementation.DELIVERED):
+        raise ValidationError(_("Avancement inconnu : études, travaux ou livré."))
+    body = (body or "").strip()
+    if len(body) < 5:
+        raise ValidationError(_("Décrivez l'avancement en quelques mots."))
+    processed = process_image(photo, name="suivi") if photo else None
+    update = FollowUpUpdate.objects.create(
+        project=project,
+        status=status,
+        body=body,
+        author=actor,
+        date=date or timezone.localdate(),
+        photo=processed.image if processed else "",
+    )
+    Project.objects.filter(pk=project.pk).update(implementation=status)
+    supporters = [s.user for s in project.supports.select_related("user")]
+    notify(
+        recipients=[u for u in [project.author, *supporters] if u],
+        kind="budget.followup",
+        title=_("Du nouveau sur « %(title)s »") % {"title": project.title},
+        body=body[:500],
+        url=project.get_absolute_url(),
+        exclude=actor,
+    )
+    return update

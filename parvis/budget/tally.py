@@ -1,0 +1,277 @@
+"""From one envelope's data to its outcome, through the tally engine (``parvis.budget.rules``).
+
+Pure: no Django. The city's procedure on top of the engine's rules:
+
+1. Projects an administrator excluded (a justified override) leave the ballot; projects an
+   administrator funded by override are funded first, drawing on the reserved amount when they
+   lie in a priority area, else on the general part.
+2. **Reserved stage**: the projects located in priority areas (QPV) compete, by the campaign's rule,
+   for the reserved amount, with every ballot restricted to them.
+3. **General stage**: every project not yet funded (priority areas included) competes, by the
+   same rule, for the rest of the envelope (amount − reserved amount). What the reserved stage left
+   unspent stays reserved: only priority-area projects may draw on it.
+
+The same data written as a pabulib file (``to_election``) carries the reserved amount, the priority
+flags and the overrides, so that ``from_election`` + ``tally_envelope`` recompute the same outcome.
+See docs/decisions/0402-budget-reserved-amount.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+
+from . import rules
+from .rules.profile import Election, Profile
+
+MISSING_GRADE = 1
+#: MES with Add1 raises each voter's share in steps; a step of 1/STEPS of the budget per voter
+#: keeps the number of runs bounded whatever the currency unit.
+MES_STEPS = 200
+
+
+@dataclass
+class EnvelopeData:
+    costs: dict[str, int]  # project id -> cost, in ballot order
+    budget: int
+    ballots: list  # sets/lists of project ids, or {project_id: grade}
+    rule: str = "greedy"  # greedy | mes | mj
+    reserved: int = 0
+    priority: frozenset = frozenset()  # project ids located in a priority area
+    excluded: frozenset = frozenset()  # overrides: left out
+    forced: tuple = ()  # overrides: funded first
+    grades: bool = False
+    meta: dict = field(default_factory=dict)
+
+
+@dataclass
+class EnvelopeOutcome:
+    selected: list[str]
+    projects: dict[str, dict]
+    reserved_spent: int
+    general_spent: int
+
+    @property
+    def total_cost(self) -> int:
+        return self.reserved_spent + self.general_spent
+
+    def as_dict(self) -> dict:
+        return {
+            "selected": self.selected,
+            "projects": self.projects,
+            "reserved_spent": self.reserved_spent,
+            "general_spent": self.general_spent,
+            "total_cost": self.total_cost,
+        }
+
+
+def _profile(ballots: list, ids: list[str], grades: bool) -> Profile:
+    """A CSR profile of the ballots restricted to ``ids`` (voters whose ballot becomes empty stay)."""
+    column = {pid: i for i, pid in enumerate(ids)}
+    indptr = np.zeros(len(ballots) + 1, dtype=np.int64)
+    indices: list[int] = []
+    values: list[int] = []
+    for v, ballot in enumerate(ballots):
+        if grades:
+            for pid, grade in ballot.items():
+                col = column.get(str(pid))
+                if col is not None:
+                    indices.append(col)
+                    values.append(int(grade))
+        else:
+            for pid in ballot:
+                col = column.get(str(pid))
+                if col is not None:
+                    indices.append(col)
+        indptr[v + 1] = len(indices)
+    return Profile(
+        num_projects=len(ids),
+        indptr=indptr,
+        indices=np.asarray(indices, dtype=np.int32),
+        vote_type="scoring" if grades else "approval",
+        values=tuple(values) if grades else None,
+    )
+
+
+def _run(rule: str, ids: list[str], costs: dict[str, int], budget: int, ballots: list, grades: bool):
+    election = Election(
+        ids, [Fraction(costs[p]) for p in ids], Fraction(max(budget, 0)), _profile(ballots, ids, grades)
+    )
+    if rule == "mj":
+        return rules.majority_judgment(election, missing_grade=MISSING_GRADE)
+    if rule == "mes":
+        n = max(len(ballots), 1)
+        step = Fraction(max(budget, 1), n * MES_STEPS)
+        return rules.equal_shares(election, utility="cost", completion="add1", increment=step)
+    if rule == "greedy":
+        return rules.greedy(election, utility="cost")
+    raise ValueError(f"unknown rule {rule!r}")
+
+
+def _votes(data: EnvelopeData) -> dict[str, int]:
+    counts = dict.fromkeys(data.costs, 0)
+    for ballot in data.ballots:
+        for pid in ballot:
+            key = str(pid)
+            if key in counts:
+                counts[key] += 1
+    return counts
+
+
+def _explain(result, stage: str) -> dict:
+    return {
+        "funded": result.funded,
+        "reason": result.reason,
+        "stage": stage,
+        "position": result.position,
+        "score": None if result.score is None else str(result.score),
+        "detail": result.stage or "",
+    }
+
+
+def tally_envelope(data: EnvelopeData) -> EnvelopeOutcome:
+    """Selected project ids (in funding order) and, for every project, why (see module docstring)."""
+    if data.rule == "mj" and not data.grades:
+        raise ValueError("majority judgment needs grade ballots")
+    if data.reserved > data.budget:
+        raise ValueError("the reserved amount exceeds the envelope")
+    votes = _votes(data)
+    explained: dict[str, dict] = {}
+    selected: list[str] = []
+    reserved_left = data.reserved
+    general_left = data.budget - data.reserved
+    reserved_spent = general_spent = 0
+    for pid in data.excluded:
+        if pid in data.costs:
+            explained[pid] = {
+                "funded": False,
+                "reason": "override_excluded",
+                "stage": "override",
+                "position": None,
+                "score": None,
+                "detail": "",
+            }
+    for pid in data.forced:
+        if pid not in data.costs or pid in data.excluded:
+            continue
+        cost = data.costs[pid]
+        from_reserved = min(cost, reserved_left) if pid in data.priority else 0
+        reserved_left -= from_reserved
+        general_left -= cost - from_reserved
+        reserved_spent += from_reserved
+        general_spent += cost - from_reserved
+        selected.append(pid)
+        explained[pid] = {
+            "funded": True,
+            "reason": "override_funded",
+            "stage": "override",
+            "position": len(selected),
+            "score": None,
+            "detail": "",
+        }
+    general_left = max(general_left, 0)
+    open_ids = [p for p in data.costs if p not in explained]
+    priority_ids = [p for p in open_ids if p in data.priority]
+    if priority_ids and reserved_left > 0:
+        outcome = _run(data.rule, priority_ids, data.costs, reserved_left, data.ballots, data.grades)
+        for pid in outcome.selected:
+            selected.append(pid)
+            reserved_spent += data.costs[pid]
+            explained[pid] = _explain(outcome.result(pid), "reserved")
+    rest = [p for p in open_ids if p not in explained]
+    if rest:
+        outcome = _run(data.rule, rest, data.costs, general_left, data.ballots, data.grades)
+        for pid in outcome.selected:
+            selected.append(pid)
+            general_spent += data.costs[pid]
+        for result in outcome.projects:
+            explained[result.project_id] = _explain(result, "general")
+    projects = {}
+    for pid, cost in data.costs.items():
+        info = dict(explained[pid])
+        info.update(project_id=pid, cost=cost, votes=votes[pid], priority_area=pid in data.priority)
+        if info["funded"]:
+            info["position"] = selected.index(pid) + 1
+        projects[pid] = info
+    return EnvelopeOutcome(
+        selected=selected, projects=projects, reserved_spent=reserved_spent, general_spent=general_spent
+    )
+
+
+def to_election(data: EnvelopeData, names: dict[str, str] | None = None) -> Election:
+    """The envelope as a pabulib election: anonymous ballots, plus what the procedure needs."""
+    ids = list(data.costs)
+    meta = {
+        "description": data.meta.get("description", ""),
+        "country": data.meta.get("country", "France"),
+        "unit": data.meta.get("unit", ""),
+        "subunit": data.meta.get("subunit", ""),
+        "instance": data.meta.get("instance", ""),
+        "rule": {"greedy": "greedy", "mes": "equalshares/add1", "mj": "majority-judgment"}[data.rule],
+        "parvis_rule": data.rule,
+        "parvis_reserved_budget": str(data.reserved),
+        "parvis_procedure": "overrides; priority-area projects for the reserved budget; all for the rest",
+    }
+    if data.grades:
+        meta.update(min_points="1", max_points="4", parvis_missing_grade=str(MISSING_GRADE))
+    meta = {k: v for k, v in meta.items() if v != ""}
+    override = {p: "exclude" for p in data.excluded}
+    override.update({p: f"fund:{i + 1}" for i, p in enumerate(data.forced)})
+    project_meta = [
+        {
+            "name": (names or {}).get(p, ""),
+            "priority_area": "1" if p in data.priority else "0",
+            "parvis_override": override.get(p, "None"),
+        }
+        for p in ids
+    ]
+    for fields in project_meta:
+        if not fields["name"]:
+            fields.pop("name")
+    election = Election(
+        ids,
+        [Fraction(data.costs[p]) for p in ids],
+        Fraction(data.budget),
+        _profile(data.ballots, ids, data.grades),
+        meta,
+        project_meta,
+    )
+    return election
+
+
+def from_election(election: Election) -> EnvelopeData:
+    """Read back what ``to_election`` wrote (from a parsed pabulib file)."""
+    ids = election.project_ids
+    meta = election.meta
+    pm = election.project_meta or [{} for _ in ids]
+    grades = election.profile.values is not None
+    ballots: list = []
+    profile = election.profile
+    for v in range(profile.num_voters):
+        cols = profile.ballot(v)
+        if grades:
+            ballots.append({ids[c]: int(x) for c, x in zip(cols, profile.ballot_values(v), strict=True)})
+        else:
+            ballots.append({ids[c] for c in cols})
+    excluded = frozenset(p for p, f in zip(ids, pm, strict=True) if f.get("parvis_override") == "exclude")
+    forced = sorted(
+        (
+            (int(f["parvis_override"][5:]), p)
+            for p, f in zip(ids, pm, strict=True)
+            if str(f.get("parvis_override", "")).startswith("fund:")
+        )
+    )
+    return EnvelopeData(
+        costs={p: int(c) for p, c in zip(ids, election.costs, strict=True)},
+        budget=int(election.budget),
+        ballots=ballots,
+        rule=meta.get("parvis_rule", "greedy"),
+        reserved=int(meta.get("parvis_reserved_budget", "0")),
+        priority=frozenset(p for p, f in zip(ids, pm, strict=True) if f.get("priority_area") == "1"),
+        excluded=excluded,
+        forced=tuple(p for _, p in forced),
+        grades=grades,
+        meta=dict(meta),
+    )
