@@ -12,6 +12,19 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+class MultipleFileField(forms.FileField):
+    """Several files; each is checked by ``process_image`` in the service (one bad file, none kept)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(d, initial) for d in data if d]
+        return [super().clean(data, initial)] if data else []
+
+
 def question_field(q: Question) -> forms.Field:
     common = {"label": q.label, "required": q.required, "help_text": q.help_text}
     if q.kind == QuestionKind.NUMBER:
@@ -72,14 +85,13 @@ class ReportForm(forms.Form):
         help_text=_("Ce que vous voyez, en quelques mots (4 000 caractères au plus)."),
         widget=forms.Textarea(attrs={"rows": 4, "maxlength": 4000}),
     )
-    photos = forms.FileField(
+    photos = MultipleFileField(
         required=False,
         label=_("Photos (3 au plus)"),
         help_text=_(
             "Une vue de près et une vue d'ensemble. Les informations de "
             "localisation contenues dans la photo sont supprimées."
         ),
-        widget=MultipleFileInput(attrs={"accept": "image/*", "multiple": True}),
     )
     email = forms.EmailField(
         required=False,

@@ -741,6 +741,7 @@ def report_unfollow(*, report: Report, user: User) -> None:
 
 def report_thank(*, report: Report, user: User) -> bool:
     ensure_can_participate(user)
+    report = Report.objects.get(pk=report.pk)
     if report.status != Status.DONE:
         raise ValidationError(_("On remercie les agents une fois le signalement résolu."))
     try:

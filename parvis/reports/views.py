@@ -214,7 +214,7 @@ def report_confirm(request, token):
         report = services.report_confirm(token)
     except ValidationError as exc:
         return render(
-            request, "core/message.html", {"title": _("Lien invalide"), "message": _errors(exc)}, status=400
+            request, "core/message.html", {"title": _("Lien invalide"), "text": _errors(exc)}, status=400
         )
     messages.success(request, _("Votre signalement est confirmé et transmis au service concerné. Merci !"))
     return redirect(report)
