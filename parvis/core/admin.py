@@ -1,12 +1,47 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 
+from . import moderation
 from .models import ApiToken, AuditEntry, Flag, Service, Territory, User
+from .territories import invalidate_index
+
+
+class _EmailMixin:
+    """Addresses are stored lower-case and unique whatever their case, as at sign-up."""
+
+    def clean_email(self):
+        email = (self.cleaned_data.get("email") or "").strip().lower()
+        others = User.objects.filter(email__iexact=email)
+        if self.instance.pk:
+            others = others.exclude(pk=self.instance.pk)
+        if others.exists():
+            raise ValidationError(_("Un compte existe déjà avec cette adresse e-mail."))
+        return email
+
+
+class UserCreationForm(_EmailMixin, AdminUserCreationForm):
+    class Meta:
+        model = User
+        fields = ["email", "role"]
+
+
+class UserEditForm(_EmailMixin, UserChangeForm):
+    class Meta:
+        model = User
+        fields = "__all__"
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    form = UserEditForm
+    add_form = UserCreationForm
+    actions = ["block_users", "unblock_users"]
     ordering = ["email"]
     list_display = ["email", "display_name", "role", "is_active", "email_confirmed_at", "blocked_at"]
     list_filter = ["role", "is_active", "is_staff"]
@@ -19,8 +54,29 @@ class UserAdmin(BaseUserAdmin):
         (_("Sécurité"), {"fields": ["email_confirmed_at", "failed_login_count", "locked_until", "blocked_at",
                                     "blocked_reason", "deleted_at"]}),
     ]
-    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "role", "password1", "password2"]})]
+    add_fieldsets = [(None, {"classes": ["wide"],
+                             "fields": ["email", "role", "usable_password", "password1", "password2"]})]
     raw_id_fields = ["home_neighbourhood", "home_district"]
+
+    @admin.action(description=_("Bloquer les comptes sélectionnés"))
+    def block_users(self, request, queryset):
+        done = 0
+        for user in queryset.filter(blocked_at__isnull=True):
+            try:
+                moderation.user_block(moderator=request.user, user=user, reason=_g("Bloqué depuis l'administration"))
+            except (PermissionDenied, ValidationError) as exc:
+                self.message_user(request, f"{user.email} : {exc}", messages.ERROR)
+            else:
+                done += 1
+        self.message_user(request, _g("%(n)d compte(s) bloqué(s).") % {"n": done})
+
+    @admin.action(description=_("Débloquer les comptes sélectionnés"))
+    def unblock_users(self, request, queryset):
+        done = 0
+        for user in queryset.filter(blocked_at__isnull=False):
+            moderation.user_unblock(moderator=request.user, user=user)
+            done += 1
+        self.message_user(request, _g("%(n)d compte(s) débloqué(s).") % {"n": done})
 
 
 @admin.register(Territory)
@@ -29,24 +85,42 @@ class TerritoryAdmin(admin.ModelAdmin):
     list_filter = ["level", "approximate"]
     search_fields = ["code", "name"]
     exclude = ["geometry"]
+    readonly_fields = ["updated_at"]
+    autocomplete_fields = ["parent"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        transaction.on_commit(invalidate_index)  # every process rebuilds its lookup tree
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        transaction.on_commit(invalidate_index)
 
 
 @admin.register(Service)
 class ServiceAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "email"]
+    search_fields = ["code", "name"]
     filter_horizontal = ["members"]
+    prepopulated_fields = {"code": ["name"]}
 
 
 @admin.register(Flag)
 class FlagAdmin(admin.ModelAdmin):
     list_display = ["content_type", "object_id", "reason", "reporter", "created_at", "decision"]
     list_filter = ["reason", "decision"]
+    search_fields = ["comment", "reporter__email"]
+    raw_id_fields = ["reporter", "resolved_by"]
 
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
     list_display = ["created_at", "actor", "action", "object_repr"]
     list_filter = ["action"]
+    search_fields = ["action", "object_repr", "actor__email"]
+
+    def has_add_permission(self, request):
+        return False
 
     def has_change_permission(self, request, obj=None):
         return False
@@ -59,3 +133,8 @@ class AuditEntryAdmin(admin.ModelAdmin):
 class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ["user", "name", "prefix", "created_at", "last_used_at", "revoked_at"]
     readonly_fields = ["key_hash", "prefix"]
+    search_fields = ["name", "prefix", "user__email"]
+    raw_id_fields = ["user"]
+
+    def has_add_permission(self, request):
+        return False  # a key is shown once: tokens are made from the account page or `parvis token create`
