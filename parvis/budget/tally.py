@@ -8,8 +8,10 @@ Pure: no Django. The city's procedure on top of the engine's rules:
 2. **Reserved stage**: the projects located in priority areas (QPV) compete, by the campaign's rule,
    for the reserved amount, with every ballot restricted to them.
 3. **General stage**: every project not yet funded (priority areas included) competes, by the
-   same rule, for the rest of the envelope (amount − reserved amount). What the reserved stage left
-   unspent stays reserved: only priority-area projects may draw on it.
+   same rule, for the rest of the envelope (amount − reserved amount).
+4. **Completion**: what the reserved stage left unspent stays reserved, so only priority-area
+   projects may draw on it: those still unfunded compete for it plus whatever the general stage
+   left (a priority project dearer than the reserved amount alone can so combine both).
 
 The same data written as a pabulib file (``to_election``) carries the reserved amount, the priority
 flags and the overrides, so that ``from_election`` + ``tally_envelope`` recompute the same outcome.
@@ -188,6 +190,22 @@ def tally_envelope(data: EnvelopeData) -> EnvelopeOutcome:
             general_spent += data.costs[pid]
         for result in outcome.projects:
             explained[result.project_id] = _explain(result, "general")
+    # Completion: unspent reserved money plus what the general part left, for priority projects only.
+    reserved_left = data.reserved - reserved_spent
+    general_left = max(data.budget - data.reserved - general_spent, 0)
+    leftover = [p for p in priority_ids if not explained[p]["funded"]]
+    if leftover and reserved_left > 0:
+        outcome = _run(
+            data.rule, leftover, data.costs, reserved_left + general_left, data.ballots, data.grades
+        )
+        for pid in outcome.selected:
+            selected.append(pid)
+            cost = data.costs[pid]
+            from_reserved = min(cost, reserved_left)
+            reserved_left -= from_reserved
+            reserved_spent += from_reserved
+            general_spent += cost - from_reserved
+            explained[pid] = _explain(outcome.result(pid), "reserved")
     projects = {}
     for pid, cost in data.costs.items():
         info = dict(explained[pid])

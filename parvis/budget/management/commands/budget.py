@@ -1,0 +1,52 @@
+"""``parvis budget list`` and ``parvis budget export-pabulib CAMPAIGN ENVELOPE [--output FILE]``."""
+
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+
+from parvis.budget import exports, permissions
+from parvis.budget.models import Campaign
+
+
+class Command(BaseCommand):
+    help = "Participatory budget: list campaigns and envelopes, export an envelope's ballots as pabulib."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="subcommand", required=True)
+        sub.add_parser("list", help="Campaigns and envelopes with their slugs")
+        export = sub.add_parser("export-pabulib", help="Write an envelope's anonymised ballots as a .pb file")
+        export.add_argument("campaign", help="campaign slug")
+        export.add_argument("envelope", help="envelope slug")
+        export.add_argument("--output", "-o", help="file to write (default: standard output)")
+
+    def handle(self, *args, **options):
+        if options["subcommand"] == "list":
+            return self._list()
+        return self._export(options["campaign"], options["envelope"], options.get("output"))
+
+    def _list(self):
+        for campaign in Campaign.objects.prefetch_related("phases", "envelopes").order_by("-created_at"):
+            phase = permissions.current_phase(campaign)
+            self.stdout.write(f"{campaign.slug}\t{campaign.title}\t(phase: {phase}, rule: {campaign.rule})")
+            for env in campaign.envelopes.all():
+                ballots = env.ballots.count()
+                self.stdout.write(
+                    f"  {env.slug}\t{env.name}\t{env.amount} €, reserved {env.reserved_amount} €, "
+                    f"{env.ballot_style}, {ballots} online ballots"
+                )
+
+    def _export(self, campaign_slug, envelope_slug, output):
+        campaign = Campaign.objects.filter(slug=campaign_slug).first()
+        if campaign is None:
+            raise CommandError(f"Campagne inconnue : {campaign_slug} (voir « parvis budget list »).")
+        envelope = campaign.envelopes.filter(slug=envelope_slug).first()
+        if envelope is None:
+            raise CommandError(f"Enveloppe inconnue : {envelope_slug} (voir « parvis budget list »).")
+        envelope.campaign = campaign
+        text = exports.pabulib_text(envelope)
+        if output:
+            with open(output, "w", encoding="utf-8", newline="") as f:
+                f.write(text)
+            self.stderr.write(f"{output}: {text.count(chr(10))} lines")
+        else:
+            (self.stdout if self.stdout else sys.stdout).write(text, ending="")
