@@ -269,6 +269,7 @@ PARVIS_RATE_LIMITS = {
     "write": os.environ.get("PARVIS_RATE_WRITE", "60/60"),
     "ideas.idea": os.environ.get("PARVIS_RATE_IDEA", "10/3600"),
     "ideas.comment": os.environ.get("PARVIS_RATE_COMMENT", "20/600"),
+    "open311": os.environ.get("PARVIS_RATE_OPEN311", "20000/60"),  # per Open311 api_key
 }
 PARVIS_RATE_LIMITS_ENABLED = env_bool("PARVIS_RATE_LIMITS_ENABLED", True)
 
