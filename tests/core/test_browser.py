@@ -19,3 +19,86 @@ def test_home_switch_language_and_sign_in(page, paris):
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
     assert page.get_by_role("link", name="Mon compte").is_visible()
+
+
+def sign_in(page, user):
+    page.goto(page.base_url + "/compte/connexion/")
+    page.get_by_label("Adresse e-mail").fill(user.email)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url("**/")
+
+
+def test_account_map_picker_sets_the_home_neighbourhood(page, paris):
+    user = make_user(email="carte@example.org")
+    sign_in(page, user)
+    page.goto(page.base_url + "/compte/")
+    page.wait_for_selector("#home-map.leaflet-container")
+    assert axe_violations(page) == []
+    page.locator("#home-map").click()  # in the middle of the map, which opens on the city hall
+    assert page.locator(".leaflet-marker-icon").count() == 1
+    lat = float(page.locator("#id_home_lat").input_value())
+    lon = float(page.locator("#id_home_lon").input_value())
+    assert abs(lat - 48.8566) < 0.003 and abs(lon - 2.3522) < 0.003
+    page.get_by_role("button", name="Enregistrer").click()
+    page.wait_for_selector("text=Profil enregistré.")
+    user.refresh_from_db()
+    assert user.home_district.code == "4"
+    assert user.home_neighbourhood.name == "Saint-Merri"
+    # Back on the page, the marker stands where the home is.
+    page.goto(page.base_url + "/compte/")
+    page.wait_for_selector("#home-map .leaflet-marker-icon")
+    assert axe_violations(page) == []
+
+
+def test_account_without_map_chooses_from_the_list(page, paris):
+    user = make_user()
+    sign_in(page, user)
+    page.goto(page.base_url + "/compte/")
+    page.get_by_label("Mon quartier").select_option(label="Goutte-d'Or")
+    page.get_by_role("button", name="Enregistrer").click()
+    page.wait_for_selector("text=Profil enregistré.")
+    user.refresh_from_db()
+    assert user.home_neighbourhood.name == "Goutte-d'Or"
+
+
+def test_moderation_queue_hides_a_flagged_contribution(page, paris):
+    from parvis.core.moderation import flag_create
+    from tests.core.conftest import Contribution
+    from tests.factories import make_moderator
+
+    contribution = Contribution.objects.create(text="Message injurieux rue de Rivoli")
+    kept = Contribution.objects.create(text="Un avis tranché mais correct")
+    for target in (contribution, kept):
+        flag_create(reporter=make_user(), target=target, reason="abuse")
+    moderator = make_moderator()
+    sign_in(page, moderator)
+    page.get_by_role("link", name="Modération").click()
+    page.wait_for_selector("h1:has-text('File de modération')")
+    assert axe_violations(page) == []
+    section = page.locator("section", has_text="Message injurieux")
+    section.get_by_label("Motif public (pour masquer)").fill("Propos injurieux")
+    section.get_by_role("button", name="Masquer").click()
+    page.wait_for_selector("text=Contenu masqué.")
+    page.locator("section", has_text="Un avis tranché").get_by_role("button", name="Conserver").click()
+    page.wait_for_selector("text=Rien à modérer pour l'instant.")
+    assert axe_violations(page) == []
+    contribution.refresh_from_db()
+    kept.refresh_from_db()
+    assert contribution.is_hidden and contribution.hidden_reason == "Propos injurieux"
+    assert not kept.is_hidden
+
+
+def test_territories_and_preferences_pages_are_accessible(page, paris):
+    page.goto(page.base_url + "/territoires/")
+    page.wait_for_selector("#territories-map path.leaflet-interactive")
+    assert page.locator("#territories-map path.leaflet-interactive").count() == 20
+    assert axe_violations(page) == []
+    page.get_by_label("Adresse ou lieu").fill("Hôtel de Ville")
+    page.get_by_role("button", name="Chercher").click()
+    page.wait_for_selector("text=dans le quartier Saint-Merri")
+    sign_in(page, make_user())
+    page.goto(page.base_url + "/compte/notifications/preferences/")
+    assert axe_violations(page) == []
+    page.set_viewport_size({"width": 360, "height": 740})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
