@@ -292,6 +292,7 @@ class Report(Moderated):
     )
     description = models.TextField(_("description"), max_length=4000, blank=True)
     answers = models.JSONField(_("réponses"), default=dict, blank=True)
+    media_url = models.URLField(_("lien vers une photo externe"), max_length=500, blank=True)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
     )
@@ -378,7 +379,8 @@ class Report(Moderated):
                 condition=~Q(status="rejected") | ~Q(public_reason=""), name="reports_rejected_has_reason"
             ),
             models.CheckConstraint(
-                condition=Q(author__isnull=False) | ~Q(author_email=""), name="reports_has_author_or_email"
+                condition=Q(author__isnull=False) | ~Q(author_email="") | Q(source="open311"),
+                name="reports_has_author_or_email",
             ),
         ]
 

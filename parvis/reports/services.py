@@ -117,7 +117,7 @@ def clean_answers(questions: list[Question], raw: dict) -> dict:
             value = int(value) if value.is_integer() else value
         elif q.kind == QuestionKind.DATE:
             try:
-                value = dt.date.fromisoformat(str(value).strip()).isoformat()
+                value = dt.date.fromisoformat(str(value).strip()[:10]).isoformat()
             except ValueError:
                 raise ValidationError(_("« %(label)s » attend une date (AAAA-MM-JJ).") % where)
         else:
@@ -213,6 +213,7 @@ class ReportDraft:
     name: str = ""
     phone: str = ""
     client_token: str | None = None
+    media_url: str = ""
 
 
 def _clean_description(text: str) -> str:
@@ -225,6 +226,21 @@ def _clean_description(text: str) -> str:
     if "<" in text and ">" in text:
         text = plain_text(text).strip()
     return text
+
+
+def _clean_media_url(url: str) -> str:
+    url = (url or "").strip()
+    if not url:
+        return ""
+    from django.core.validators import URLValidator
+
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError:
+        raise ValidationError(_("Lien de photo invalide (media_url) : une adresse http(s) est attendue."))
+    if len(url) > 500:
+        raise ValidationError(_("Lien de photo trop long (500 caractères au plus)."))
+    return url
 
 
 def _clean_token(token) -> str | None:
@@ -284,7 +300,7 @@ def report_create(
     if len(address) > 255:
         raise ValidationError(_("L'adresse est trop longue (255 caractères au plus)."))
     email = (draft.email or "").strip().lower()
-    if author is None and agent is None and not email:
+    if author is None and agent is None and open311_key is None and not email:
         raise ValidationError(
             _("Indiquez votre adresse e-mail pour confirmer le signalement, ou connectez-vous.")
         )
@@ -318,6 +334,7 @@ def report_create(
         priority_area_id=place.location.priority_area.id if place.location.priority_area else None,
         description=description,
         answers=answers,
+        media_url=_clean_media_url(draft.media_url),
         author=author if author is not None else (agent if not email else None),
         author_email=email if author is None else "",
         author_name=(draft.name or "").strip()[:120],
