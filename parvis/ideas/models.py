@@ -335,7 +335,6 @@ class IdeaRevision(models.Model):
         return f"{self.idea_id}: {self.title}"
 
 
-
 def _photo_path(instance, filename):
     return f"ideas/{instance.idea_id}/{filename}"
 
@@ -355,7 +354,6 @@ class IdeaPhoto(models.Model):
         return self.alt_text or self.image.name
 
 
-
 class IdeaAttachment(models.Model):
     idea = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(upload_to=_photo_path)
@@ -367,7 +365,6 @@ class IdeaAttachment(models.Model):
 
     def __str__(self):
         return self.name
-
 
 
 class Comment(Moderated):
@@ -419,7 +416,6 @@ class Support(models.Model):
         return f"{self.user_id} → {self.idea_id}"
 
 
-
 class Follow(models.Model):
     idea = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="follows")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="idea_follows")
@@ -430,7 +426,6 @@ class Follow(models.Model):
 
     def __str__(self):
         return f"{self.user_id} → {self.idea_id}"
-
 
 
 class Answer(models.Model):
@@ -452,7 +447,6 @@ class Answer(models.Model):
 
     def __str__(self):
         return f"{self.get_status_display()}: {self.idea_id}"
-
 
 
 class Statement(Moderated):
@@ -503,7 +497,6 @@ class StatementVote(models.Model):
         return f"{self.user_id} {self.value:+d} {self.statement_id}"
 
 
-
 class OpinionSnapshot(models.Model):
     """The last computed opinion map of a consultation (groups, consensus, divisive statements)."""
 
@@ -515,4 +508,3 @@ class OpinionSnapshot(models.Model):
 
     def __str__(self):
         return f"{self.consultation_id} @ {self.computed_at:%Y-%m-%d %H:%M}"
-

@@ -125,10 +125,8 @@ def idea_list(consultation: Consultation, filters: IdeaFilters, *, seed: int) ->
     elif filters.sort == Sort.NEWEST:
         qs = qs.order_by("-created_at", "-id")
     else:
-        a, b = rules.shuffle_multipliers(seed)
-        p = rules.SHUFFLE_MODULUS
         # Integers computed here, never user text: the expression is safe to inline.
-        key = RawSQL(f"((ideas_idea.id * {a:d}) % {p:d} * {b:d}) % {p:d}", [])  # noqa: S611
+        key = RawSQL(rules.shuffle_sql("ideas_idea.id", seed), [])  # noqa: S611
         qs = qs.annotate(shuffle=key).order_by("shuffle", "id")
     return qs.prefetch_related("tags")
 

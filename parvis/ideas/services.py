@@ -316,7 +316,7 @@ def idea_update(
     keep_place: bool = False,
 ) -> Idea:
     """Edit an idea until the discussion ends; the previous text is kept in the history."""
-    idea = Idea.objects.select_for_update().select_related("consultation").get(pk=idea.pk)
+    idea = Idea.objects.select_for_update(of=("self",)).select_related("consultation").get(pk=idea.pk)
     ensure(editor, Action.EDIT, idea.consultation, idea)
     title, body = _clean_title(title), _clean_body(body)
     theme = _clean_theme(theme) if theme is not None else idea.theme
@@ -409,7 +409,9 @@ def _clean_comment(body: str) -> str:
 @transaction.atomic
 def comment_create(*, author: User, idea: Idea, body: str, parent: Comment | None = None) -> Comment:
     """Comment an idea, or reply to a comment (one level of replies: a reply to a reply is refused)."""
-    idea = Idea.objects.select_for_update().select_related("consultation", "author").get(pk=idea.pk)
+    idea = (
+        Idea.objects.select_for_update(of=("self",)).select_related("consultation", "author").get(pk=idea.pk)
+    )
     ensure(author, Action.COMMENT, idea.consultation, idea)
     if not idea.is_public:
         raise ValidationError(_("On ne peut pas commenter une idée qui n'est pas publiée."))
@@ -443,7 +445,11 @@ def comment_create(*, author: User, idea: Idea, body: str, parent: Comment | Non
 
 @transaction.atomic
 def comment_update(*, author: User, comment: Comment, body: str) -> Comment:
-    comment = Comment.objects.select_for_update().select_related("idea__consultation").get(pk=comment.pk)
+    comment = (
+        Comment.objects.select_for_update(of=("self",))
+        .select_related("idea__consultation")
+        .get(pk=comment.pk)
+    )
     if comment.author_id != author.pk:
         raise PermissionDenied(_("Seule la personne qui a écrit ce commentaire peut le modifier."))
     ensure(author, Action.COMMENT, comment.idea.consultation, comment.idea)
@@ -482,7 +488,9 @@ def comment_delete(*, author: User, comment: Comment) -> Comment:
 @transaction.atomic
 def support_add(*, user: User, idea: Idea) -> Support:
     """Support an idea, once per person. The idea row is locked so that the count stays exact."""
-    idea = Idea.objects.select_for_update().select_related("consultation", "author").get(pk=idea.pk)
+    idea = (
+        Idea.objects.select_for_update(of=("self",)).select_related("consultation", "author").get(pk=idea.pk)
+    )
     ensure(user, Action.SUPPORT, idea.consultation, idea)
     if not idea.is_public:
         raise ValidationError(_("On ne peut pas soutenir une idée qui n'est pas publiée."))
@@ -501,7 +509,7 @@ def support_add(*, user: User, idea: Idea) -> Support:
 
 @transaction.atomic
 def support_withdraw(*, user: User, idea: Idea) -> None:
-    idea = Idea.objects.select_for_update().select_related("consultation").get(pk=idea.pk)
+    idea = Idea.objects.select_for_update(of=("self",)).select_related("consultation").get(pk=idea.pk)
     ensure(user, Action.SUPPORT, idea.consultation, idea)
     deleted, _detail = Support.objects.filter(idea=idea, user=user).delete()
     if not deleted:
@@ -553,7 +561,9 @@ def answer_publish(*, agent: User, idea: Idea, status: str, text: str) -> Answer
     An answer "forwarded to the participatory budget" creates the idea in the budget's current
     campaign first; when no campaign collects ideas, nothing is written and the error says so.
     """
-    idea = Idea.objects.select_for_update().select_related("consultation", "author").get(pk=idea.pk)
+    idea = (
+        Idea.objects.select_for_update(of=("self",)).select_related("consultation", "author").get(pk=idea.pk)
+    )
     ensure(agent, Action.ANSWER, idea.consultation, idea)
     if status not in AnswerStatus.values:
         raise ValidationError({"status": _("Choisissez la décision de la ville.")})

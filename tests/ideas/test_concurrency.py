@@ -1,0 +1,81 @@
+"""Supports under concurrent requests: one per person, and an exact count (PostgreSQL, threads)."""
+
+import threading
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection, connections
+
+from parvis.ideas import services
+from parvis.ideas.models import Idea, Support
+from tests.factories import make_user
+
+from .factories import make_consultation, make_idea
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="row locks need PostgreSQL (SQLite serialises)"
+    ),
+]
+
+
+def _hammer(n, target):
+    barrier = threading.Barrier(n)
+    outcomes = []
+
+    def run(i):
+        try:
+            barrier.wait()
+            target(i)
+            outcomes.append("ok")
+        except ValidationError:
+            outcomes.append("refused")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return outcomes
+
+
+def test_same_person_supporting_from_eight_tabs_counts_once():
+    idea = make_idea(consultation=make_consultation())
+    me = make_user()
+    outcomes = _hammer(8, lambda i: services.support_add(user=me, idea=idea))
+    assert outcomes.count("ok") == 1 and outcomes.count("refused") == 7
+    idea.refresh_from_db()
+    assert Support.objects.filter(idea=idea).count() == 1 and idea.support_count == 1
+
+
+def test_many_people_supporting_at_once_keep_an_exact_count():
+    idea = make_idea(
+        consultation=make_consultation(support_threshold=5, support_window_days=30), threshold_deadline=None
+    )
+    Idea.objects.filter(pk=idea.pk).update(threshold_deadline=None)
+    people = [make_user() for _ in range(10)]
+    outcomes = _hammer(10, lambda i: services.support_add(user=people[i], idea=idea))
+    assert outcomes == ["ok"] * 10
+    idea.refresh_from_db()
+    assert idea.support_count == 10 == Support.objects.filter(idea=idea).count()
+    assert idea.threshold_reached_at is not None
+
+
+def test_support_and_withdraw_race_keeps_count_consistent():
+    idea = make_idea(consultation=make_consultation())
+    people = [make_user() for _ in range(6)]
+    for p in people[:3]:
+        services.support_add(user=p, idea=idea)
+
+    def act(i):
+        if i < 3:
+            services.support_withdraw(user=people[i], idea=idea)
+        else:
+            services.support_add(user=people[i], idea=idea)
+
+    _hammer(6, act)
+    idea.refresh_from_db()
+    assert idea.support_count == Support.objects.filter(idea=idea).count() == 3
