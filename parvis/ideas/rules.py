@@ -7,9 +7,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
-
-import numpy as np
 
 # --------------------------------------------------------------------------------------------
 # French search
@@ -60,7 +57,7 @@ SHUFFLE_MODULUS = 2_147_483_647  # the Mersenne prime 2**31 - 1
 
 
 def shuffle_multipliers(seed: int) -> tuple[int, int]:
-    """Two multipliers from a visitor's seed; every product in ``shuffle_key`` stays below 2**63 (no SQL overflow)."""
+    """Two coefficients from a visitor's seed (products in ``shuffle_key`` stay below 2**63)."""
     a = 1 + (seed * 2_654_435_761) % (SHUFFLE_MODULUS - 1)
     b = 1 + (seed * 40_503 + 12_345) % (SHUFFLE_MODULUS - 1)
     return a, b

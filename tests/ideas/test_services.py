@@ -51,28 +51,34 @@ def _jpeg():
 def test_create_publishes_follows_and_indexes():
     user = make_user()
     idea = _create(user, tags=["Vélo", "école", "vélo"], theme="mobility")
-    assert idea.status == Status.PUBLISHED and idea.published_at
+    assert idea.status == Status.PUBLISHED
+    assert idea.published_at
     assert sorted(t.name for t in idea.tags.all()) == ["Vélo", "école"]
     assert Follow.objects.filter(idea=idea, user=user).exists()
-    assert "velo" in idea.search_text.split() and "ecole" in idea.search_text.split()
+    assert "velo" in idea.search_text.split()
+    assert "ecole" in idea.search_text.split()
 
 
 def test_body_is_sanitised():
     idea = _create(
         body='<p onclick="x()">Bonjour <script>alert(1)</script><strong>assez long texte ici</strong></p>'
     )
-    assert "<script" not in idea.body and "onclick" not in idea.body and "<strong>" in idea.body
+    assert "<script" not in idea.body
+    assert "onclick" not in idea.body
+    assert "<strong>" in idea.body
 
 
 def test_point_locates_district(paris):
     idea = _create(lat=48.8566, lon=2.3522)
-    assert idea.district is not None and idea.territory is not None
+    assert idea.district is not None
+    assert idea.territory is not None
 
 
 def test_photo_and_pdf_attachment():
     pdf = SimpleUploadedFile("plan.pdf", b"%PDF-1.4\n%...", content_type="application/pdf")
     idea = _create(photos=[_jpeg()], attachments=[pdf])
-    assert idea.photos.count() == 1 and idea.attachments.get().name == "plan.pdf"
+    assert idea.photos.count() == 1
+    assert idea.attachments.get().name == "plan.pdf"
 
 
 @pytest.mark.parametrize(
@@ -138,7 +144,8 @@ def test_group_and_assisted_authorship():
     with pytest.raises(ValidationError, match="accord"):
         _create(mediator, author_kind=AuthorKind.ASSISTED, assisted_for="Fatou")
     assisted = _create(mediator, author_kind=AuthorKind.ASSISTED, assisted_for="Fatou", assisted_consent=True)
-    assert assisted.assisted_consent_at is not None and "Fatou" in assisted.byline
+    assert assisted.assisted_consent_at is not None
+    assert "Fatou" in assisted.byline
     with pytest.raises(PermissionDenied, match="médiateur"):
         _create(make_user(), author_kind=AuthorKind.ASSISTED, assisted_for="X", assisted_consent=True)
 
@@ -168,13 +175,15 @@ def test_premoderation_then_approve_or_reject():
     c = make_consultation(premoderation=True)
     author = make_user()
     idea = _create(author, c)
-    assert idea.status == Status.PENDING and idea.published_at is None
+    assert idea.status == Status.PENDING
+    assert idea.published_at is None
     moderator = make_moderator()
     with pytest.raises(PermissionDenied):
         services.contribution_approve(moderator=make_user(), target=idea)
     services.contribution_approve(moderator=moderator, target=idea)
     idea.refresh_from_db()
-    assert idea.status == Status.PUBLISHED and idea.published_at
+    assert idea.status == Status.PUBLISHED
+    assert idea.published_at
     assert Notification.objects.filter(recipient=author, kind="ideas.moderation").exists()
     other = _create(author, c, title="Une autre idée encore")
     with pytest.raises(ValidationError, match="motif"):
@@ -227,7 +236,9 @@ def test_deleted_comment_leaves_placeholder_and_replies():
     services.comment_delete(author=me, comment=root)
     root.refresh_from_db()
     idea.refresh_from_db()
-    assert root.deleted_at and root.body == "" and root.replies.count() == 1
+    assert root.deleted_at
+    assert root.body == ""
+    assert root.replies.count() == 1
     assert idea.comment_count == 1
     with pytest.raises(ValidationError, match="déjà supprimé"):
         services.comment_delete(author=me, comment=root)
@@ -239,7 +250,8 @@ def test_comment_edit_by_author_only():
     c = services.comment_create(author=me, idea=idea, body="Premier avis")
     services.comment_update(author=me, comment=c, body="Avis corrigé")
     c.refresh_from_db()
-    assert c.body == "Avis corrigé" and c.edited_at
+    assert c.body == "Avis corrigé"
+    assert c.edited_at
     with pytest.raises(PermissionDenied):
         services.comment_update(author=make_user(), comment=c, body="Vandalisme")
 
@@ -248,7 +260,8 @@ def test_premoderated_comment_counts_once_approved():
     idea = make_idea(consultation=make_consultation(premoderation=True))
     c = services.comment_create(author=make_user(), idea=idea, body="En attente")
     idea.refresh_from_db()
-    assert c.status == Status.PENDING and idea.comment_count == 0
+    assert c.status == Status.PENDING
+    assert idea.comment_count == 0
     services.contribution_approve(moderator=make_moderator(), target=c)
     idea.refresh_from_db()
     assert idea.comment_count == 1
@@ -264,7 +277,8 @@ def test_support_once_and_withdraw():
     with pytest.raises(ValidationError, match="déjà"):
         services.support_add(user=me, idea=idea)
     idea.refresh_from_db()
-    assert idea.support_count == 1 and Support.objects.count() == 1
+    assert idea.support_count == 1
+    assert Support.objects.count() == 1
     services.support_withdraw(user=me, idea=idea)
     idea.refresh_from_db()
     assert idea.support_count == 0
@@ -286,7 +300,8 @@ def test_threshold_reached_notifies_once():
     c = make_consultation(support_threshold=2, support_window_days=30)
     author = make_user()
     idea = _create(author, c)
-    assert idea.threshold_deadline and idea.threshold_deadline > timezone.now() + timedelta(days=29)
+    assert idea.threshold_deadline
+    assert idea.threshold_deadline > timezone.now() + timedelta(days=29)
     agent = make_user(role=Role.AGENT)
     services.support_add(user=make_user(), idea=idea)
     idea.refresh_from_db()
@@ -305,7 +320,8 @@ def test_threshold_deadline_passed():
     with pytest.raises(PermissionDenied, match="délai"):
         services.support_add(user=make_user(), idea=idea)
     idea.refresh_from_db()
-    assert idea.threshold_reached_at is None and idea.support_count == 0
+    assert idea.threshold_reached_at is None
+    assert idea.support_count == 0
 
 
 def test_follow_and_unfollow():
@@ -339,7 +355,8 @@ def test_answer_notifies_author_and_followers():
         agent=agent, idea=idea, status=AnswerStatus.PARTLY, text="Seulement devant l'école."
     )
     answer.refresh_from_db()
-    assert answer.status == AnswerStatus.PARTLY and answer.updated_at
+    assert answer.status == AnswerStatus.PARTLY
+    assert answer.updated_at
 
 
 @pytest.mark.parametrize(
@@ -389,7 +406,8 @@ def test_forward_to_budget_links_both_ways(monkeypatch):
     )
     idea.refresh_from_db()
     assert idea.budget_url == "/budget/idees/42/"
-    assert calls[0]["title"] == idea.title and calls[0]["source_url"].endswith(idea.get_absolute_url())
+    assert calls[0]["title"] == idea.title
+    assert calls[0]["source_url"].endswith(idea.get_absolute_url())
 
 
 def test_forward_without_campaign_changes_nothing(monkeypatch):
@@ -410,11 +428,12 @@ def test_forward_without_campaign_changes_nothing(monkeypatch):
             text="Transmise au budget participatif.",
         )
     idea.refresh_from_db()
-    assert idea.budget_url == "" and not Answer.objects.exists()
+    assert idea.budget_url == ""
+    assert not Answer.objects.exists()
 
 
 def test_forward_to_the_real_budget_module():
-    """The real ``parvis.budget.services.proposal_create_from_idea``, with the budget's own campaign factory."""
+    """The real ``proposal_create_from_idea`` of the budget module, with its own campaign factory."""
     budget_factories = pytest.importorskip("tests.budget.factories")
     idea = _create()
     agent = make_user(role=Role.AGENT)
@@ -423,7 +442,8 @@ def test_forward_to_the_real_budget_module():
             agent=agent, idea=idea, status=AnswerStatus.BUDGET, text="Transmise au budget."
         )
     idea.refresh_from_db()
-    assert idea.budget_url == "" and not Answer.objects.exists()
+    assert idea.budget_url == ""
+    assert not Answer.objects.exists()
     budget_factories.make_envelope(budget_factories.make_campaign(open_phase="ideas"))  # a city-wide envelope
     services.answer_publish(agent=agent, idea=idea, status=AnswerStatus.BUDGET, text="Transmise au budget.")
     idea.refresh_from_db()

@@ -19,7 +19,9 @@ def test_index_lists_consultations(client, consultation):
     make_consultation(phase="closed", title="Ancienne consultation")
     make_consultation(permanent=True, title="Boîte à idées")
     html = client.get(reverse("ideas:index")).content.decode()
-    assert "Paris à vélo" in html and "Ancienne consultation" in html and "Boîte à idées" in html
+    assert "Paris à vélo" in html
+    assert "Ancienne consultation" in html
+    assert "Boîte à idées" in html
 
 
 @pytest.mark.parametrize("page_number", [1, 3])
@@ -89,14 +91,17 @@ def test_sorting_and_filters(client, consultation):
     html = client.get(url + "?tri=commentaires").content.decode()
     assert html.index("Moins soutenue") < html.index("Plus soutenue")
     html = client.get(url + "?theme=culture").content.decode()
-    assert "Moins soutenue" in html and "Plus soutenue" not in html
+    assert "Moins soutenue" in html
+    assert "Plus soutenue" not in html
     from parvis.ideas.models import Answer
 
     Answer.objects.create(idea=b, status=AnswerStatus.ACCEPTED, text="Oui")
     html = client.get(url + "?statut=sans-reponse").content.decode()
-    assert "Moins soutenue" in html and "Plus soutenue" not in html
+    assert "Moins soutenue" in html
+    assert "Plus soutenue" not in html
     html = client.get(url + "?statut=accepted").content.decode()
-    assert "Plus soutenue" in html and "Moins soutenue" not in html
+    assert "Plus soutenue" in html
+    assert "Moins soutenue" not in html
     assert client.get(url + "?tri=<script>&theme=zzz&page=999").status_code == 200
 
 
@@ -108,7 +113,8 @@ def test_hidden_and_pending_ideas_are_not_listed(client, consultation):
     )
     pending = make_idea(consultation=consultation, title="Idée en attente", status=Status.PENDING)
     html = client.get(reverse("ideas:consultation", args=[consultation.slug])).content.decode()
-    assert "Idée masquée" not in html and "Idée en attente" not in html
+    assert "Idée masquée" not in html
+    assert "Idée en attente" not in html
     assert client.get(pending.get_absolute_url()).status_code == 404
     client.force_login(pending.author)
     assert client.get(pending.get_absolute_url()).status_code == 200
@@ -124,7 +130,8 @@ def test_hidden_idea_page_shows_the_public_reason(client, consultation):
         hidden_reason="Propos injurieux",
     )
     html = client.get(idea.get_absolute_url()).content.decode()
-    assert "Propos injurieux" in html and "Titre insultant" not in html
+    assert "Propos injurieux" in html
+    assert "Titre insultant" not in html
 
 
 def test_post_idea_comment_and_support_without_javascript(client, consultation):
@@ -141,7 +148,8 @@ def test_post_idea_comment_and_support_without_javascript(client, consultation):
         },
     )
     idea = Idea.objects.get()
-    assert response.status_code == 302 and response.url == idea.get_absolute_url()
+    assert response.status_code == 302
+    assert response.url == idea.get_absolute_url()
     response = client.post(reverse("ideas:comment_create", args=[idea.pk]), {"body": "Très bonne idée"})
     assert response.status_code == 302
     root = Comment.objects.get()
@@ -150,7 +158,9 @@ def test_post_idea_comment_and_support_without_javascript(client, consultation):
     client.post(reverse("ideas:idea_support", args=[idea.pk]))
     assert Support.objects.filter(idea=idea, user=me).exists()
     html = client.get(idea.get_absolute_url()).content.decode()
-    assert "Retirer mon soutien" in html and "Je réponds" in html and "2 commentaires" in html
+    assert "Retirer mon soutien" in html
+    assert "Je réponds" in html
+    assert "2 commentaires" in html
     client.post(reverse("ideas:idea_support", args=[idea.pk]), {"action": "withdraw"})
     assert not Support.objects.exists()
 
@@ -160,7 +170,9 @@ def test_support_with_htmx_returns_the_fragment(client, consultation):
     client.force_login(make_user())
     response = client.post(reverse("ideas:idea_support", args=[idea.pk]), HTTP_HX_REQUEST="true")
     html = response.content.decode()
-    assert response.status_code == 200 and 'id="support-box"' in html and "<html" not in html
+    assert response.status_code == 200
+    assert 'id="support-box"' in html
+    assert "<html" not in html
     assert "1 soutien" in html
     response = client.post(reverse("ideas:idea_support", args=[idea.pk]), HTTP_HX_REQUEST="true")
     assert "Retirer mon soutien" in response.content.decode()
@@ -181,12 +193,14 @@ def test_bad_idea_form_shows_errors_and_creates_nothing(client, consultation):
 def test_unconfirmed_account_is_told_to_confirm(client, consultation):
     client.force_login(make_user(confirmed=False))
     response = client.get(reverse("ideas:idea_create", args=[consultation.slug]))
-    assert response.status_code == 403 and "Confirmez votre adresse e-mail" in response.content.decode()
+    assert response.status_code == 403
+    assert "Confirmez votre adresse e-mail" in response.content.decode()
 
 
 def test_anonymous_is_sent_to_login(client, consultation):
     response = client.get(reverse("ideas:idea_create", args=[consultation.slug]))
-    assert response.status_code == 302 and "/compte/connexion/" in response.url
+    assert response.status_code == 302
+    assert "/compte/connexion/" in response.url
 
 
 def test_script_in_title_and_comment_is_shown_as_text(client, consultation):
@@ -207,12 +221,14 @@ def test_script_posted_through_the_form_is_neutralised(client, consultation):
             "title": "<img src=x onerror=alert(1)> Arceaux",
             "theme": "mobility",
             "author_kind": "person",
-            "body": "<p>Texte <script>alert(1)</script> assez long pour passer</p><img src=x onerror=alert(2)>",
+            "body": "<p>Texte <script>alert(1)</script> assez long pour passer</p>"
+            "<img src=x onerror=alert(2)>",
         },
     )
     idea = Idea.objects.get()
     html = client.get(idea.get_absolute_url()).content.decode()
-    assert "<script>alert(1)" not in html and "onerror=alert(2)" not in html
+    assert "<script>alert(1)" not in html
+    assert "onerror=alert(2)" not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
 
 
@@ -224,7 +240,9 @@ def test_deleted_comment_placeholder_keeps_replies(client, consultation):
     client.force_login(me)
     client.post(reverse("ideas:comment_delete", args=[root.pk]))
     html = client.get(idea.get_absolute_url()).content.decode()
-    assert "Mon avis initial" not in html and "Commentaire supprimé" in html and "Une réponse utile" in html
+    assert "Mon avis initial" not in html
+    assert "Commentaire supprimé" in html
+    assert "Une réponse utile" in html
 
 
 def test_answer_shown_at_the_top(client, consultation):
@@ -257,7 +275,8 @@ def test_moderation_queue_approve(client):
     idea.refresh_from_db()
     assert idea.status == Status.PUBLISHED
     html = client.get(idea.get_absolute_url()).content.decode()
-    assert "Historique de modération" in html and "ideas.approve" in html
+    assert "Historique de modération" in html
+    assert "ideas.approve" in html
 
 
 def test_idea_is_flaggable_through_core(client, consultation):
@@ -280,7 +299,8 @@ def test_comment_flood_is_rate_limited(client, consultation, settings):
     assert client.post(url, {"body": "un"}).status_code == 302
     assert client.post(url, {"body": "deux"}).status_code == 302
     response = client.post(url, {"body": "trois"})
-    assert response.status_code == 429 and "Trop de tentatives" in response.content.decode()
+    assert response.status_code == 429
+    assert "Trop de tentatives" in response.content.decode()
     assert Comment.objects.count() == 2
 
 
