@@ -1,0 +1,47 @@
+import pytest
+
+from parvis.ideas.models import Comment, Idea, Support
+from tests.browser import axe_violations
+from tests.factories import PASSWORD, make_user
+
+from .factories import make_consultation, make_idea
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _login(page, user):
+    page.goto(page.base_url + "/compte/connexion/")
+    page.get_by_label("Adresse e-mail").fill(user.email)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+
+
+def test_post_comment_and_support_an_idea(page, paris):
+    consultation = make_consultation(title="Paris à vélo", slug="paris-a-velo", question="Comment mieux circuler ?")
+    make_idea(consultation=consultation, title="Une piste le long du canal")
+    amina = make_user(email="amina@example.org")
+    _login(page, amina)
+    page.goto(page.base_url + "/idees/paris-a-velo/")
+    assert axe_violations(page, exclude=[".leaflet-container"]) == []
+    page.get_by_role("link", name="Proposer une idée").click()
+    assert axe_violations(page, exclude=[".leaflet-container"]) == []
+    page.get_by_label("Titre de l'idée").fill("Des arceaux à vélos devant l'école")
+    page.get_by_label("Description").fill("Rue Oberkampf, les parents n'ont nulle part où attacher leurs vélos.")
+    page.get_by_label("Thème").select_option("mobility")
+    page.get_by_label("Mots-clés").fill("vélo, école")
+    page.get_by_label("Quartier ou arrondissement concerné").select_option(index=1)
+    page.get_by_role("button", name="Publier mon idée").click()
+    page.get_by_role("heading", name="Des arceaux à vélos devant l'école").wait_for()
+    idea = Idea.objects.get(title="Des arceaux à vélos devant l'école")
+    assert idea.territory is not None
+
+    page.get_by_label("Votre commentaire").fill("Oui, et aussi devant la crèche.")
+    page.get_by_role("button", name="Publier le commentaire").click()
+    page.get_by_text("Oui, et aussi devant la crèche.").wait_for()
+    assert Comment.objects.filter(idea=idea).count() == 1
+
+    page.get_by_role("button", name="Soutenir cette idée").click()  # htmx swaps the box in place
+    page.get_by_role("button", name="Retirer mon soutien").wait_for()
+    assert page.get_by_text("1 soutien").first.is_visible()
+    assert Support.objects.filter(idea=idea, user=amina).exists()
+    assert axe_violations(page, exclude=[".leaflet-container"]) == []
