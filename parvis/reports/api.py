@@ -1,0 +1,198 @@
+"""The reports module in Parvis's own JSON API (mounted at /api/reports/), for the mobile-first pages."""
+
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema, Status
+
+from parvis.core.api_auth import api_auth
+from parvis.core.ratelimit import check_rate
+
+from . import selectors, services
+from .models import Category, Report
+from .open311 import _as_request
+from .permissions import can_see, ensure_back_office
+
+router = Router(tags=["signalements"])
+
+
+class QuestionOut(Schema):
+    code: str
+    label: str
+    kind: str
+    required: bool
+    choices: list
+
+
+class CategoryOut(Schema):
+    code: str
+    name: str
+    icon: str
+    parent: str | None
+    leaf: bool
+    keywords: list[str]
+    duplicate_radius_m: int
+    questions: list[QuestionOut]
+
+
+@router.get("/categories", response=list[CategoryOut], summary="Arbre des catégories")
+def categories(request):
+    cats = list(
+        Category.objects.filter(is_active=True).select_related("parent").prefetch_related("questions")
+    )
+    parents = {c.parent_id for c in cats if c.parent_id}
+    return [
+        {
+            "code": c.code,
+            "name": c.name,
+            "icon": c.icon,
+            "parent": c.parent.code if c.parent else None,
+            "leaf": c.pk not in parents,
+            "keywords": c.keyword_list,
+            "duplicate_radius_m": c.duplicate_radius_m,
+            "questions": [
+                {
+                    "code": q.code,
+                    "label": q.label,
+                    "kind": q.kind,
+                    "required": q.required,
+                    "choices": q.choices,
+                }
+                for q in c.questions.all()
+            ],
+        }
+        for c in cats
+    ]
+
+
+class FiltersIn(Schema):
+    category: str = ""
+    status: str = ""
+    district: str = ""
+    since: str = ""
+    until: str = ""
+    bbox: str = ""
+
+
+@router.get("/reports", summary="Signalements publics (mêmes champs qu'Open311)")
+def report_list(request, filters: Query[FiltersIn], limit: int = 50, offset: int = 0):
+    if not (1 <= limit <= 500) or offset < 0:
+        raise ValidationError(_("limit entre 1 et 500, offset positif."))
+    f = selectors.parse_filters(filters.dict())
+    from .open311 import public_requests
+
+    qs = (
+        public_requests()
+        .filter(pk__in=selectors.public_reports(f).values("pk"))
+        .order_by("-created_at", "-id")
+    )
+    return {"count": qs.count(), "results": [_as_request(r) for r in qs[offset : offset + limit]]}
+
+
+@router.get("/reports/{report_id}", summary="Un signalement et son suivi")
+def report_detail(request, report_id: int):
+    report = selectors.report_detail(report_id)
+    if report is None or not can_see(request.user, report):
+        raise Http404(_("Ce signalement n'existe pas ou n'est pas public."))
+    data = _as_request(report)
+    data["timeline"] = [
+        {
+            "kind": e.kind,
+            "status": e.status,
+            "note": e.note,
+            "by_city": e.actor_is_staff,
+            "at": e.created_at.isoformat(timespec="seconds"),
+        }
+        for e in report.events.all()
+        if e.public
+    ]
+    data["duplicate_of"] = str(report.duplicate_of_id) if report.duplicate_of_id else None
+    return data
+
+
+@router.get("/duplicates", summary="Signalements ouverts de la même catégorie à proximité")
+def duplicates(request, category: str, lat: float, lon: float):
+    from parvis.core.territories import validate_coordinates
+
+    cat = Category.objects.filter(code=category).first()
+    if cat is None:
+        raise ValidationError(_("Catégorie inconnue : « %(code)s ».") % {"code": category[:64]})
+    lat, lon = validate_coordinates(lat, lon)
+    return [
+        {
+            "id": r.pk,
+            "distance_m": round(d, 1),
+            "status": r.status,
+            "created_at": r.created_at.isoformat(),
+            "description": r.description[:200],
+        }
+        for r, d in selectors.duplicates_near(category=cat, lat=lat, lon=lon)
+    ]
+
+
+@router.get("/map", summary="Carte (GeoJSON, regroupé au-delà de quelques centaines de points)")
+def map_geojson(request, filters: Query[FiltersIn]):
+    return selectors.map_geojson(selectors.parse_filters(filters.dict()))
+
+
+class ReportIn(Schema):
+    category: str
+    lat: float | None = None
+    lon: float | None = None
+    address: str = ""
+    description: str = ""
+    answers: dict = {}
+    client_token: str | None = None
+
+
+class CreatedOut(Schema):
+    id: int
+    created: bool
+    confirmed: bool
+    url: str
+
+
+@router.post(
+    "/reports",
+    auth=api_auth,
+    response={200: CreatedOut, 201: CreatedOut},
+    summary="Faire un signalement (sans photo ; idempotent par client_token)",
+)
+def report_create(request, payload: ReportIn):
+    check_rate(request, "write")
+    report, created = services.report_create(
+        draft=services.ReportDraft(
+            category_code=payload.category,
+            lat=payload.lat,
+            lon=payload.lon,
+            address=payload.address,
+            description=payload.description,
+            answers=payload.answers,
+            client_token=payload.client_token,
+        ),
+        author=request.auth,
+        source="api",
+    )
+    return Status(
+        201 if created else 200,
+        {
+            "id": report.pk,
+            "created": created,
+            "confirmed": report.confirmed_at is not None,
+            "url": report.get_absolute_url(),
+        },
+    )
+
+
+@router.post("/reports/{report_id}/follow", auth=api_auth, summary="Suivre un signalement")
+def follow(request, report_id: int):
+    report = Report.objects.filter(pk=report_id).first()
+    if report is None:
+        raise Http404(_("Signalement inconnu."))
+    return {"followed": services.report_follow(report=report, user=request.auth)}
+
+
+@router.get("/stats", auth=api_auth, summary="Statistiques (agents)")
+def stats(request, by: str = "category"):
+    ensure_back_office(request.auth)
+    return selectors.statistics(by=by)
