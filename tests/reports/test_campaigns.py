@@ -92,7 +92,7 @@ def test_information_campaign_with_its_questions_and_districts(paris):
 
 
 def test_campaign_pages_and_exports(client, paris):
-    campaign = make_campaign(kind="codesign", perimeter=AROUND_REPUBLIQUE, slug="place-republique")
+    make_campaign(kind="codesign", perimeter=AROUND_REPUBLIQUE, slug="place-republique")
     user = make_user(email="private@example.org")
     client.force_login(user)
     response = client.post(
