@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Case, Count, Prefetch, Q, Value, When
 from django.utils import timezone
 
 from parvis.core.models import Territory, TerritoryLevel, User
@@ -48,7 +48,9 @@ def current_campaign() -> Campaign | None:
 
 
 def envelopes(campaign: Campaign):
-    return campaign.envelopes.select_related("territory").order_by("position", "name")
+    """City-wide envelope first, then districts in their set order (position), then by name."""
+    city_first = Case(When(territory__isnull=True, then=Value(0)), default=Value(1))
+    return campaign.envelopes.select_related("territory").order_by(city_first, "position", "name")
 
 
 def projects(

@@ -1,0 +1,277 @@
+"""JSON API of the participatory budget: campaigns, envelopes, projects, results, ballot submission."""
+
+from datetime import datetime
+
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema, Status
+
+from parvis.core.api_auth import api_auth
+
+from . import permissions, selectors, services
+from .models import Ballot, Envelope, Project
+
+router = Router(tags=["Budget participatif"])
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+class PhaseOut(Schema):
+    kind: str
+    starts_at: datetime
+    ends_at: datetime | None
+
+
+class EnvelopeOut(Schema):
+    slug: str
+    name: str
+    district_code: str | None
+    amount: int
+    reserved_amount: int
+    ballot_style: str
+    max_choices: int | None
+    min_choices: int
+    min_spend_percent: int
+
+
+class CampaignOut(Schema):
+    slug: str
+    title: str
+    description: str
+    rule: str
+    current_phase: str
+    allow_ballot_change: bool
+    phases: list[PhaseOut]
+    envelopes: list[EnvelopeOut]
+    url: str
+
+
+class ProjectOut(Schema):
+    id: int
+    title: str
+    body: str
+    envelope: str
+    status: str
+    theme: str
+    cost: int | None
+    estimated_cost: int | None
+    lat: float | None
+    lon: float | None
+    neighbourhood: str | None
+    priority_area: bool
+    assisted: bool
+    implementation: str
+    supports: int
+    url: str
+
+
+class BallotIn(Schema):
+    choices: list[int] | dict[str, int | None]
+
+
+class BallotOut(Schema):
+    envelope: str
+    choices: list[int] | dict[str, int]
+    created_at: datetime
+    updated_at: datetime
+
+
+class ProjectResultOut(Schema):
+    project_id: int
+    title: str
+    cost: int
+    votes: int
+    funded: bool
+    reason: str
+    stage: str
+    priority_area: bool
+
+
+class OverrideOut(Schema):
+    project_id: int
+    decision: str
+    justification: str
+
+
+class EnvelopeResultOut(Schema):
+    envelope: str
+    amount: int
+    reserved_amount: int
+    total_cost: int
+    online_ballots: int
+    paper_ballots: int
+    computed_at: datetime
+    projects: list[ProjectResultOut]
+    overrides: list[OverrideOut]
+    pabulib_url: str
+
+
+def _envelope_out(e: Envelope) -> dict:
+    return {
+        "slug": e.slug,
+        "name": e.name,
+        "district_code": e.territory.code if e.territory_id else None,
+        "amount": e.amount,
+        "reserved_amount": e.reserved_amount,
+        "ballot_style": e.ballot_style,
+        "max_choices": e.max_choices,
+        "min_choices": e.min_choices,
+        "min_spend_percent": e.min_spend_percent,
+    }
+
+
+def _campaign_out(c) -> dict:
+    return {
+        "slug": c.slug,
+        "title": c.title,
+        "description": c.description,
+        "rule": c.rule,
+        "current_phase": permissions.current_phase(c),
+        "allow_ballot_change": c.allow_ballot_change,
+        "phases": [{"kind": p.kind, "starts_at": p.starts_at, "ends_at": p.ends_at} for p in c.phases.all()],
+        "envelopes": [_envelope_out(e) for e in selectors.envelopes(c)],
+        "url": c.get_absolute_url(),
+    }
+
+
+def _project_out(p: Project) -> dict:
+    return {
+        "id": p.pk,
+        "title": p.title,
+        "body": p.body,
+        "envelope": p.envelope.slug,
+        "status": p.status,
+        "theme": p.theme,
+        "cost": p.cost if p.review_published_at else None,
+        "estimated_cost": p.estimated_cost,
+        "lat": p.lat,
+        "lon": p.lon,
+        "neighbourhood": p.neighbourhood.name if p.neighbourhood_id else None,
+        "priority_area": p.priority_area_id is not None,
+        "assisted": p.assisted_by_id is not None,
+        "implementation": p.implementation,
+        "supports": getattr(p, "support_count", 0),
+        "url": p.get_absolute_url(),
+    }
+
+
+@router.get("/campaigns", response=list[CampaignOut], summary="Campagnes")
+def campaign_list(request):
+    return [_campaign_out(c) for c in selectors.campaigns()]
+
+
+@router.get("/campaigns/{slug}", response=CampaignOut, summary="Une campagne, ses phases et ses enveloppes")
+def campaign_detail(request, slug: str):
+    return _campaign_out(selectors.campaign_get(slug))
+
+
+@router.get(
+    "/campaigns/{slug}/projects", response=list[ProjectOut], summary="Idées et projets d'une campagne"
+)
+def project_list(
+    request,
+    slug: str,
+    envelope: str = "",
+    on_ballot: bool = False,
+    funded: bool = False,
+    q: str = "",
+    limit: int = 100,
+    offset: int = 0,
+):
+    campaign = selectors.campaign_get(slug)
+    env = get_object_or_404(campaign.envelopes, slug=envelope) if envelope else None
+    qs = selectors.projects(
+        campaign, envelope=env, on_ballot_only=on_ballot, funded_only=funded, query=q[:100]
+    )
+    limit = max(1, min(limit, 500))
+    return [_project_out(p) for p in qs[max(offset, 0) : max(offset, 0) + limit]]
+
+
+@router.get("/projects/{project_id}", response=ProjectOut, summary="Un projet")
+def project_detail(request, project_id: int):
+    qs = Project.objects.filter(hidden_at__isnull=True).select_related(
+        "envelope", "neighbourhood", "campaign"
+    )
+    project = get_object_or_404(qs, pk=project_id)
+    project.support_count = project.supports.count()
+    return _project_out(project)
+
+
+@router.get("/campaigns/{slug}/results", response=list[EnvelopeResultOut], summary="Résultats par enveloppe")
+def results(request, slug: str):
+    campaign = selectors.campaign_get(slug)
+    out = []
+    for result in selectors.results(campaign):
+        env = result.envelope
+        names = dict(Project.objects.filter(envelope=env).values_list("pk", "title"))
+        out.append(
+            {
+                "envelope": env.slug,
+                "amount": env.amount,
+                "reserved_amount": env.reserved_amount,
+                "total_cost": result.data.get("total_cost", 0),
+                "online_ballots": result.online_ballots,
+                "paper_ballots": result.paper_ballots,
+                "computed_at": result.computed_at,
+                "projects": [
+                    {
+                        "project_id": int(p["project_id"]),
+                        "title": names.get(int(p["project_id"]), ""),
+                        "cost": p["cost"],
+                        "votes": p["votes"],
+                        "funded": p["funded"],
+                        "reason": p["reason"],
+                        "stage": p["stage"],
+                        "priority_area": p["priority_area"],
+                    }
+                    for p in result.data.get("projects", {}).values()
+                ],
+                "overrides": [
+                    {"project_id": o.project_id, "decision": o.decision, "justification": o.justification}
+                    for o in env.overrides.all()
+                ],
+                "pabulib_url": f"/budget/{campaign.slug}/resultats/{env.slug}.pb",
+            }
+        )
+    return out
+
+
+def _envelope(slug: str, envelope: str) -> Envelope:
+    env = get_object_or_404(Envelope.objects.select_related("campaign"), campaign__slug=slug, slug=envelope)
+    env.campaign = selectors.campaign_get(slug)
+    return env
+
+
+def _ballot_out(b: Ballot, env: Envelope) -> dict:
+    return {
+        "envelope": env.slug,
+        "choices": b.choices,
+        "created_at": b.created_at,
+        "updated_at": b.updated_at,
+    }
+
+
+@router.post(
+    "/campaigns/{slug}/envelopes/{envelope}/ballot",
+    auth=api_auth,
+    response={201: BallotOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="Voter (ou modifier son vote) dans une enveloppe",
+)
+def ballot_submit(request, slug: str, envelope: str, payload: BallotIn):
+    """``choices``: a list of project ids (approval, knapsack) or ``{project_id: grade 1–4}`` (grades)."""
+    env = _envelope(slug, envelope)
+    ballot = services.ballot_submit(voter=request.auth, envelope=env, choices=payload.choices)
+    return Status(201, _ballot_out(ballot, env))
+
+
+@router.get(
+    "/campaigns/{slug}/envelopes/{envelope}/ballot",
+    auth=api_auth,
+    response={200: BallotOut, 401: ErrorOut, 404: ErrorOut},
+    summary="Mon vote dans une enveloppe",
+)
+def ballot_get(request, slug: str, envelope: str):
+    env = _envelope(slug, envelope)
+    ballot = get_object_or_404(Ballot, envelope=env, voter=request.auth)
+    return _ballot_out(ballot, env)
