@@ -17,7 +17,9 @@ def _login(page, user):
 
 
 def test_post_comment_and_support_an_idea(page, paris):
-    consultation = make_consultation(title="Paris à vélo", slug="paris-a-velo", question="Comment mieux circuler ?")
+    consultation = make_consultation(
+        title="Paris à vélo", slug="paris-a-velo", question="Comment mieux circuler ?"
+    )
     make_idea(consultation=consultation, title="Une piste le long du canal")
     amina = make_user(email="amina@example.org")
     _login(page, amina)
@@ -26,7 +28,9 @@ def test_post_comment_and_support_an_idea(page, paris):
     page.get_by_role("link", name="Proposer une idée").click()
     assert axe_violations(page, exclude=[".leaflet-container"]) == []
     page.get_by_label("Titre de l'idée").fill("Des arceaux à vélos devant l'école")
-    page.get_by_label("Description").fill("Rue Oberkampf, les parents n'ont nulle part où attacher leurs vélos.")
+    page.get_by_label("Description").fill(
+        "Rue Oberkampf, les parents n'ont nulle part où attacher leurs vélos."
+    )
     page.get_by_label("Thème").select_option("mobility")
     page.get_by_label("Mots-clés").fill("vélo, école")
     page.get_by_label("Quartier ou arrondissement concerné").select_option(index=1)
