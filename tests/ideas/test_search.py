@@ -78,7 +78,8 @@ def test_edit_updates_the_index(corpus):
 def test_search_through_the_page(client, corpus):
     c, ideas = corpus
     html = client.get(f"/idees/{c.slug}/?q=velo").content.decode()
-    assert "Des vélos en libre-service" in html and "Planter des arbres" not in html
+    assert "Des vélos en libre-service" in html
+    assert "Planter des arbres" not in html
 
 
 @given(st.text(max_size=40))
