@@ -4,7 +4,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from . import moderation
@@ -63,12 +63,12 @@ class UserAdmin(BaseUserAdmin):
         done = 0
         for user in queryset.filter(blocked_at__isnull=True):
             try:
-                moderation.user_block(moderator=request.user, user=user, reason=_g("Bloqué depuis l'administration"))
+                moderation.user_block(moderator=request.user, user=user, reason=gettext("Bloqué depuis l'administration"))
             except (PermissionDenied, ValidationError) as exc:
                 self.message_user(request, f"{user.email} : {exc}", messages.ERROR)
             else:
                 done += 1
-        self.message_user(request, _g("%(n)d compte(s) bloqué(s).") % {"n": done})
+        self.message_user(request, gettext("%(n)d compte(s) bloqué(s).") % {"n": done})
 
     @admin.action(description=_("Débloquer les comptes sélectionnés"))
     def unblock_users(self, request, queryset):
@@ -76,7 +76,7 @@ class UserAdmin(BaseUserAdmin):
         for user in queryset.filter(blocked_at__isnull=False):
             moderation.user_unblock(moderator=request.user, user=user)
             done += 1
-        self.message_user(request, _g("%(n)d compte(s) débloqué(s).") % {"n": done})
+        self.message_user(request, gettext("%(n)d compte(s) débloqué(s).") % {"n": done})
 
 
 @admin.register(Territory)
