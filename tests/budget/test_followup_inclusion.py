@@ -1,0 +1,65 @@
+"""Follow-up of winning projects and the inclusion dashboard."""
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from parvis.budget import selectors, services
+from parvis.budget.models import BallotStyle, FollowUpUpdate, Project
+from parvis.core.models import Territory, TerritoryLevel
+from tests.budget.factories import make_campaign, make_envelope, make_project, make_voter, set_phase
+from tests.factories import make_admin, make_agent, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def test_followup_only_for_winners_and_staff():
+    campaign = make_campaign(open_phase="vote")
+    env = make_envelope(campaign, amount=100, ballot_style=BallotStyle.APPROVAL)
+    win, lose = make_project(env, cost=100), make_project(env, cost=100)
+    services.ballot_submit(voter=make_voter(), envelope=env, choices=[win.pk])
+    env.campaign = set_phase(campaign, "results")
+    services.results_compute(actor=make_admin(), envelope=env)
+    agent = make_agent()
+    with pytest.raises(ValidationError, match="lauréats"):
+        services.followup_add(actor=agent, project=lose, status="works", body="Début des travaux.")
+    with pytest.raises(PermissionDenied):
+        services.followup_add(actor=make_user(), project=win, status="works", body="Début des travaux.")
+    with pytest.raises(ValidationError, match="Avancement inconnu"):
+        services.followup_add(actor=agent, project=win, status="done", body="Début des travaux.")
+    assert not FollowUpUpdate.objects.exists()
+    services.followup_add(actor=agent, project=win, status="works", body="Début des travaux.")
+    assert Project.objects.get(pk=win.pk).implementation == "works"
+    assert list(selectors.projects(campaign, funded_only=True)) == [Project.objects.get(pk=win.pk)]
+
+
+def test_inclusion_per_1000_inhabitants(paris):
+    campaign = make_campaign(open_phase="ideas")
+    make_envelope(campaign, slug="paris")
+    goutte = Territory.objects.get(level=TerritoryLevel.NEIGHBOURHOOD, code="7511802")
+    services.project_create(
+        author=make_user(),
+        campaign=campaign,
+        title="Un jardin partagé",
+        body="Un jardin partagé pour les enfants du quartier.",
+        lat=48.8855,
+        lon=2.3535,
+    )
+    from parvis.core.models import Role
+
+    services.project_create(
+        author=make_user(role=Role.MEDIATOR),
+        campaign=campaign,
+        title="Des bancs publics",
+        body="Des bancs publics à l'ombre pour les anciens.",
+        lat=48.8855,
+        lon=2.3535,
+        resident_name="M. Traoré",
+        consent=True,
+    )
+    rows = {r["code"]: r for r in selectors.inclusion(campaign)}
+    row = rows[Project.objects.first().neighbourhood.code]
+    assert row["ideas"] == 2
+    assert row["assisted_share"] == 50.0
+    assert row["priority"] is True
+    assert row["ideas_per_1000"] == round(2 * 1000 / row["population"], 2)
+    assert goutte.code in rows
