@@ -17,7 +17,8 @@ from parvis.core.models import Territory
 from parvis.core.ratelimit import check_rate
 
 from . import selectors, services
-from .models import Comment, Consultation, Idea, Statement, Status as PublicationStatus
+from .models import Comment, Consultation, Idea, Statement
+from .models import Status as PublicationStatus
 from .permissions import can_see_idea
 
 router = Router(tags=["idées"])
