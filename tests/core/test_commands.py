@@ -55,8 +55,12 @@ def test_demo_twice_succeeds_without_duplicates(demo_home):
     assert "habitante@demo.parvis.localhost" in out1 and "parvis-demo-2026" in out1
     assert "habitante@demo.parvis.localhost" in out2
     assert first["core_territory"] == 20 + 80 + 6
-    assert first["core_user"] == 7 and first["core_service"] == 6
-    assert second == first
+    assert first["core_service"] >= 6
+    with sqlite3.connect(home / "parvis.sqlite3") as conn:
+        demo_accounts = conn.execute(
+            "SELECT role, COUNT(*) FROM core_user WHERE email LIKE '%@demo.parvis.localhost' GROUP BY role").fetchall()
+    assert {role for role, _n in demo_accounts} == {"resident", "moderator", "agent", "mediator", "admin"}
+    assert second == first  # every table, every module: nothing duplicated
 
 
 def test_serve_answers_healthz_and_static_files(demo_home):
