@@ -41,17 +41,16 @@ _ABS = 1e-10  # absolute tolerance, as a fraction of the initial per-voter budge
 
 def _waterfill(values: list[Fraction], weights: list[int], cost: Fraction) -> Fraction | None:
     """Smallest equal share q with sum(w * min(v, q)) >= cost, or None if unaffordable."""
-    if sum((w * v for v, w in zip(values, weights, strict=True)), Fraction(0)) < cost:
-        return None
     paid = Fraction(0)
     remaining = sum(weights)
-    for v, w in sorted(zip(values, weights, strict=True)):
+    # floats order the values as exactly as Fractions do, except between equal floats
+    for v, w in sorted(zip(values, weights, strict=True), key=lambda vw: (float(vw[0]), vw[0])):
         q = (cost - paid) / remaining
         if q <= v:
             return q
         paid += w * v
         remaining -= w
-    return None  # pragma: no cover - excluded by the sum check
+    return None
 
 
 class _Supports:
@@ -100,6 +99,7 @@ class _Run:
         self.rounds: list[tuple[int, np.ndarray, list[int]]] = []  # project, groups' sigs, weights
         self.q_exact: dict[int, Fraction] = {}
         self.unaffordable_at: dict[int, int] = {}
+        self.all_rich: dict[int, bool] = {}  # last float evaluation: every supporter surely pays c/W
 
     # -- exact side ---------------------------------------------------------------------------
     def exact_sig(self, s: int) -> Fraction:
@@ -125,6 +125,8 @@ class _Run:
         return sigs, weights
 
     def exact_rho(self, j: int) -> Fraction | None:
+        if self.all_rich.get(j):
+            return self.costs[j] / self.s.weight[j] / self.util[j]
         sigs, weights = self.groups(j)
         q = _waterfill([self.exact_sig(int(s)) for s in sigs], weights, self.costs[j])
         return None if q is None else q / self.util[j]
@@ -148,7 +150,9 @@ class _Run:
             return None if rho is None else float(rho)
         big_w = float(self.s.weight[j])
         q = c / big_w
-        if b.min() < q:
+        bmin = b.min()
+        self.all_rich[j] = bmin > q * (1 + 1e-9) + _ABS * self.b0f
+        if bmin < q:
             order = np.argsort(b)
             bs = b[order]
             ws = w[order]
@@ -258,17 +262,18 @@ def equal_shares(
     if n == 0:
         return _outcome(election, sup, utility, completion, [], None, [], 0, votes)
 
-    b0 = budget / n
-    run = _Run(election, sup, utility, rank, b0)
+    b_first = budget / n
+    run = _Run(election, sup, utility, rank, b_first)
     chosen = free + run.run(cands)
-    iterations = 1
-    if completion in ("add1", "add1-greedy"):
-        prev_run, prev_chosen = None, list(free)
+    runs, k = 1, 0
+    if completion != "none":
         cand_costs = sorted((costs[j], j) for j in cands)
+        prev_k, prev_chosen, prev_run = None, list(free), None
         while True:
             spent = sum((costs[j] for j in chosen), Fraction(0))
             if spent > budget:
-                run, chosen = prev_run, prev_chosen
+                # keep the previous outcome; rerun it for its explanation
+                chosen, k, run = prev_chosen, prev_k, prev_run
                 break
             if exhaustive_stop:
                 taken = set(chosen)
@@ -277,21 +282,22 @@ def equal_shares(
                     break
             elif len(chosen) == len(free) + len(cands):
                 break
-            prev_run, prev_chosen = run, chosen
-            b0 += step
-            run = _Run(election, sup, utility, rank, b0)
+            prev_k, prev_chosen, prev_run = k, chosen, run
+            k += 1
+            run = _Run(election, sup, utility, rank, b_first + k * step)
             chosen = free + run.run(cands)
-            iterations += 1
+            runs += 1
+    iterations = runs
     extra: list[int] = []
     if completion == "add1-greedy":
         spent = sum((costs[j] for j in chosen), Fraction(0))
         taken = set(chosen)
         if any(spent + c <= budget for j, c in enumerate(costs) if j not in taken):
             extra, _, _, _ = greedy_select(election, "cost", tie_break, seed, initial=chosen)
-    return _outcome(election, sup, utility, completion, chosen, run, extra, iterations, votes)
+    return _outcome(election, sup, utility, completion, chosen, run, extra, iterations, votes, k)
 
 
-def _outcome(election, sup, utility, completion, chosen, run, extra, iterations, votes) -> ex.Outcome:
+def _outcome(election, sup, utility, completion, chosen, run, extra, iterations, votes, steps=0) -> ex.Outcome:
     ids, costs = election.project_ids, election.costs
     position = {j: k + 1 for k, j in enumerate(chosen + extra)}
     mes_rounds = {}
@@ -342,6 +348,7 @@ def _outcome(election, sup, utility, completion, chosen, run, extra, iterations,
         "completion": completion,
         "voter_budget": run.b0 if run is not None else Fraction(0),
         "runs": iterations,
+        "add1_steps": steps,
     }
     return ex.Outcome(
         rule=f"mes/{utility}" + ("" if completion == "none" else f"/{completion}"),
