@@ -29,8 +29,12 @@ def user_signup(*, email: str, password: str, display_name: str = "", language: 
     email = (email or "").strip().lower()
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationError({"email": _("Un compte existe déjà avec cette adresse e-mail.")})
-    user = User(email=email, display_name=(display_name or "").strip()[:80], role=Role.RESIDENT,
-                preferred_language=language if language in dict(settings.LANGUAGES) else "fr")
+    user = User(
+        email=email,
+        display_name=(display_name or "").strip()[:80],
+        role=Role.RESIDENT,
+        preferred_language=language if language in dict(settings.LANGUAGES) else "fr",
+    )
     validate_password(password, user)
     user.set_password(password)
     try:
@@ -48,8 +52,10 @@ def confirmation_token(user: User) -> str:
 
 def send_confirmation(user: User) -> None:
     link = settings.PARVIS_SITE_URL + reverse("core:confirm_email", args=[confirmation_token(user)])
-    body = _("Bonjour,\n\nPour confirmer votre adresse e-mail sur Parvis, ouvrez ce lien :\n%(link)s\n\n"
-             "Ce lien est valable 7 jours. Si vous n'avez pas créé de compte, ignorez ce message.") % {"link": link}
+    body = _(
+        "Bonjour,\n\nPour confirmer votre adresse e-mail sur Parvis, ouvrez ce lien :\n%(link)s\n\n"
+        "Ce lien est valable 7 jours. Si vous n'avez pas créé de compte, ignorez ce message."
+    ) % {"link": link}
     transaction.on_commit(lambda: send_email.enqueue([user.email], _("Confirmez votre adresse e-mail"), body))
 
 
@@ -57,7 +63,9 @@ def email_confirm(token: str) -> User:
     try:
         data = signing.loads(token, salt=CONFIRM_SALT, max_age=CONFIRM_MAX_AGE)
     except signing.SignatureExpired:
-        raise ValidationError(_("Ce lien de confirmation a expiré. Demandez-en un nouveau depuis votre compte."))
+        raise ValidationError(
+            _("Ce lien de confirmation a expiré. Demandez-en un nouveau depuis votre compte.")
+        )
     except signing.BadSignature:
         raise ValidationError(_("Ce lien de confirmation n'est pas valide."))
     user = User.objects.filter(pk=data.get("u"), email=data.get("e"), deleted_at__isnull=True).first()
@@ -94,10 +102,18 @@ def is_locked(email: str) -> bool:
     return bool(user and user.locked_until and user.locked_until > timezone.now())
 
 
-def profile_update(*, user: User, display_name: str, preferred_language: str, home_address: str = "",
-                   home_lat: float | None = None, home_lon: float | None = None,
-                   neighbourhood_code: str | None = None, birth_date=None,
-                   locate_address: bool = False) -> User:
+def profile_update(
+    *,
+    user: User,
+    display_name: str,
+    preferred_language: str,
+    home_address: str = "",
+    home_lat: float | None = None,
+    home_lon: float | None = None,
+    neighbourhood_code: str | None = None,
+    birth_date=None,
+    locate_address: bool = False,
+) -> User:
     """Update the profile; the home is set from a point on the map, else from the address
     (``locate_address``, through ``parvis.core.geocoding``), else from a chosen neighbourhood.
 
@@ -112,13 +128,21 @@ def profile_update(*, user: User, display_name: str, preferred_language: str, ho
 
         found = geocode(home_address)
         if found is None:
-            raise ValidationError(_("Adresse introuvable : précisez-la (numéro, rue, code postal), placez votre "
-                                    "domicile sur la carte ou choisissez votre quartier dans la liste."))
+            raise ValidationError(
+                _(
+                    "Adresse introuvable : précisez-la (numéro, rue, code postal), placez votre "
+                    "domicile sur la carte ou choisissez votre quartier dans la liste."
+                )
+            )
         home = _home_from_point(found.lat, found.lon)
     elif neighbourhood_code:
-        territory = Territory.objects.filter(
-            code=neighbourhood_code, level__in=[TerritoryLevel.NEIGHBOURHOOD, TerritoryLevel.DISTRICT]
-        ).select_related("parent").first()
+        territory = (
+            Territory.objects.filter(
+                code=neighbourhood_code, level__in=[TerritoryLevel.NEIGHBOURHOOD, TerritoryLevel.DISTRICT]
+            )
+            .select_related("parent")
+            .first()
+        )
         if territory is None:
             raise ValidationError(_("Quartier inconnu."))
         if territory.level == TerritoryLevel.NEIGHBOURHOOD:
@@ -141,30 +165,48 @@ def _home_from_point(lat, lon) -> tuple[float, float, int | None, int | None]:
     location = territories.locate(lat, lon)
     if not location.inside_city:
         raise ValidationError(_("Ce point est en dehors du territoire de la ville."))
-    return (lat, lon, location.neighbourhood.id if location.neighbourhood else None,
-            location.district.id if location.district else None)
+    return (
+        lat,
+        lon,
+        location.neighbourhood.id if location.neighbourhood else None,
+        location.district.id if location.district else None,
+    )
 
 
 def user_export(user: User) -> dict:
     """Everything Parvis holds about one person, as JSON-ready data (GDPR right of access)."""
     data = {
         "account": {
-            "email": user.email, "display_name": user.display_name, "role": user.role,
+            "email": user.email,
+            "display_name": user.display_name,
+            "role": user.role,
             "date_joined": user.date_joined.isoformat(),
             "email_confirmed_at": user.email_confirmed_at.isoformat() if user.email_confirmed_at else None,
-            "preferred_language": user.preferred_language, "home_address": user.home_address,
+            "preferred_language": user.preferred_language,
+            "home_address": user.home_address,
             "home_point": [user.home_lat, user.home_lon] if user.home_lat is not None else None,
             "home_neighbourhood": user.home_neighbourhood.name if user.home_neighbourhood else None,
             "home_district": user.home_district.name if user.home_district else None,
             "birth_date": user.birth_date.isoformat() if user.birth_date else None,
         },
         "services": [s.name for s in user.services.all()],
-        "api_tokens": [{"name": t.name, "prefix": t.prefix, "created_at": t.created_at.isoformat(),
-                        "revoked": t.revoked_at is not None} for t in user.api_tokens.all()],
-        "notifications": [{"title": n.title, "created_at": n.created_at.isoformat(), "url": n.url}
-                          for n in user.notifications.all()[:1000]],
-        "flags": [{"reason": f.reason, "comment": f.comment, "created_at": f.created_at.isoformat()}
-                  for f in user.flags.all()],
+        "api_tokens": [
+            {
+                "name": t.name,
+                "prefix": t.prefix,
+                "created_at": t.created_at.isoformat(),
+                "revoked": t.revoked_at is not None,
+            }
+            for t in user.api_tokens.all()
+        ],
+        "notifications": [
+            {"title": n.title, "created_at": n.created_at.isoformat(), "url": n.url}
+            for n in user.notifications.all()[:1000]
+        ],
+        "flags": [
+            {"reason": f.reason, "comment": f.comment, "created_at": f.created_at.isoformat()}
+            for f in user.flags.all()
+        ],
     }
     for name, exporter in EXPORTERS.items():
         data[name] = exporter(user)

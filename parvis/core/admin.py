@@ -1,4 +1,3 @@
-from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
@@ -48,14 +47,40 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ["email", "display_name"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
-        (_("Profil"), {"fields": ["display_name", "preferred_language", "home_address", "home_neighbourhood",
-                                  "home_district", "birth_date"]}),
+        (
+            _("Profil"),
+            {
+                "fields": [
+                    "display_name",
+                    "preferred_language",
+                    "home_address",
+                    "home_neighbourhood",
+                    "home_district",
+                    "birth_date",
+                ]
+            },
+        ),
         (_("Rôle et droits"), {"fields": ["role", "is_active", "is_staff", "is_superuser", "groups"]}),
-        (_("Sécurité"), {"fields": ["email_confirmed_at", "failed_login_count", "locked_until", "blocked_at",
-                                    "blocked_reason", "deleted_at"]}),
+        (
+            _("Sécurité"),
+            {
+                "fields": [
+                    "email_confirmed_at",
+                    "failed_login_count",
+                    "locked_until",
+                    "blocked_at",
+                    "blocked_reason",
+                    "deleted_at",
+                ]
+            },
+        ),
     ]
-    add_fieldsets = [(None, {"classes": ["wide"],
-                             "fields": ["email", "role", "usable_password", "password1", "password2"]})]
+    add_fieldsets = [
+        (
+            None,
+            {"classes": ["wide"], "fields": ["email", "role", "usable_password", "password1", "password2"]},
+        )
+    ]
     raw_id_fields = ["home_neighbourhood", "home_district"]
 
     @admin.action(description=_("Bloquer les comptes sélectionnés"))
@@ -63,7 +88,9 @@ class UserAdmin(BaseUserAdmin):
         done = 0
         for user in queryset.filter(blocked_at__isnull=True):
             try:
-                moderation.user_block(moderator=request.user, user=user, reason=gettext("Bloqué depuis l'administration"))
+                moderation.user_block(
+                    moderator=request.user, user=user, reason=gettext("Bloqué depuis l'administration")
+                )
             except (PermissionDenied, ValidationError) as exc:
                 self.message_user(request, f"{user.email} : {exc}", messages.ERROR)
             else:

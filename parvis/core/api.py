@@ -32,7 +32,9 @@ class ErrorOut(Schema):
     detail: str
 
 
-@router.get("/locate", response={200: LocationOut, 400: ErrorOut, 404: ErrorOut}, summary="Localiser un point")
+@router.get(
+    "/locate", response={200: LocationOut, 400: ErrorOut, 404: ErrorOut}, summary="Localiser un point"
+)
 def locate(request, lat: str, lon: str):
     """Which district, neighbourhood and priority area contain the point (WGS84)."""
     try:
@@ -53,7 +55,9 @@ class GeocodeOut(Schema):
     location: LocationOut
 
 
-@router.get("/geocode", response={200: GeocodeOut, 400: ErrorOut, 404: ErrorOut}, summary="Localiser une adresse")
+@router.get(
+    "/geocode", response={200: GeocodeOut, 400: ErrorOut, 404: ErrorOut}, summary="Localiser une adresse"
+)
 def geocode_address(request, q: str):
     """The point for an address or place name, and the territories that contain it."""
     if not q.strip():
@@ -64,22 +68,34 @@ def geocode_address(request, q: str):
     location = territories.locate(found.lat, found.lon)
     if not location.inside_city:
         raise Http404(_("Ce lieu est en dehors du territoire de la ville."))
-    return Status(200, {"lat": found.lat, "lon": found.lon, "label": found.label, "source": found.source,
-                        "location": _location_out(location)})
+    return Status(
+        200,
+        {
+            "lat": found.lat,
+            "lon": found.lon,
+            "label": found.label,
+            "source": found.source,
+            "location": _location_out(location),
+        },
+    )
 
 
 def _location_out(location):
     as_out = lambda ref: {"code": ref.code, "name": ref.name} if ref else None  # noqa: E731
-    return {"district": as_out(location.district), "neighbourhood": as_out(location.neighbourhood),
-            "priority_area": as_out(location.priority_area)}
+    return {
+        "district": as_out(location.district),
+        "neighbourhood": as_out(location.neighbourhood),
+        "priority_area": as_out(location.priority_area),
+    }
 
 
 @router.get("/", summary="Territoires (GeoJSON)")
 def territory_list(request, level: str = "district", geometry: bool = True):
     """Territories of one level as a GeoJSON FeatureCollection."""
     if level not in TerritoryLevel.values:
-        raise ValidationError(_("Niveau inconnu : %(level)s (city, district, neighbourhood ou priority).")
-                              % {"level": level})
+        raise ValidationError(
+            _("Niveau inconnu : %(level)s (city, district, neighbourhood ou priority).") % {"level": level}
+        )
     qs = Territory.objects.filter(level=level).select_related("parent").order_by("code")
     return {
         "type": "FeatureCollection",
@@ -87,8 +103,14 @@ def territory_list(request, level: str = "district", geometry: bool = True):
             {
                 "type": "Feature",
                 "id": t.code,
-                "properties": {"code": t.code, "name": t.name, "level": t.level, "population": t.population,
-                               "parent": t.parent.code if t.parent else None, "approximate": t.approximate},
+                "properties": {
+                    "code": t.code,
+                    "name": t.name,
+                    "level": t.level,
+                    "population": t.population,
+                    "parent": t.parent.code if t.parent else None,
+                    "approximate": t.approximate,
+                },
                 "geometry": t.geometry if geometry else None,
             }
             for t in qs
@@ -108,9 +130,14 @@ class MeOut(Schema):
 @account_router.get("/me", response=MeOut, summary="Mon compte")
 def me(request):
     u = request.auth
-    return {"id": u.id, "email": u.email, "display_name": u.public_name, "role": u.role,
-            "home_neighbourhood": u.home_neighbourhood.code if u.home_neighbourhood else None,
-            "home_district": u.home_district.code if u.home_district else None}
+    return {
+        "id": u.id,
+        "email": u.email,
+        "display_name": u.public_name,
+        "role": u.role,
+        "home_neighbourhood": u.home_neighbourhood.code if u.home_neighbourhood else None,
+        "home_district": u.home_district.code if u.home_district else None,
+    }
 
 
 class TokenIn(Schema):
@@ -130,8 +157,17 @@ class TokenOut(Schema):
 def token_create(request, payload: TokenIn):
     check_rate(request, "write")
     token, key = tokens.token_create(user=request.auth, name=payload.name)
-    return Status(201, {"id": token.id, "name": token.name, "prefix": token.prefix,
-                        "created_at": token.created_at.isoformat(), "revoked": False, "key": key})
+    return Status(
+        201,
+        {
+            "id": token.id,
+            "name": token.name,
+            "prefix": token.prefix,
+            "created_at": token.created_at.isoformat(),
+            "revoked": False,
+            "key": key,
+        },
+    )
 
 
 @account_router.delete("/tokens/{token_id}", response={204: None}, summary="Révoquer un jeton")
@@ -156,8 +192,18 @@ def notification_list(request, unread: bool = False):
     qs = notifications_for(request.auth)
     if unread:
         qs = qs.filter(read_at__isnull=True)
-    return [{"id": n.id, "kind": n.kind, "title": n.title, "body": n.body, "url": n.url,
-             "created_at": n.created_at.isoformat(), "read": n.read_at is not None} for n in qs[:100]]
+    return [
+        {
+            "id": n.id,
+            "kind": n.kind,
+            "title": n.title,
+            "body": n.body,
+            "url": n.url,
+            "created_at": n.created_at.isoformat(),
+            "read": n.read_at is not None,
+        }
+        for n in qs[:100]
+    ]
 
 
 @account_router.post("/notifications/read", summary="Tout marquer comme lu")

@@ -21,8 +21,14 @@ def available_modules(current_path: str = "") -> list[dict]:
             url = reverse(name)
         except NoReverseMatch:
             continue
-        items.append({"name": name.split(":")[0], "url": url, "label": label,
-                      "active": bool(current_path) and current_path.startswith(url)})
+        items.append(
+            {
+                "name": name.split(":")[0],
+                "url": url,
+                "label": label,
+                "active": bool(current_path) and current_path.startswith(url),
+            }
+        )
     return items
 
 

@@ -6,7 +6,7 @@ from django.utils import timezone
 from .demo_territories import load_demo_territories
 from .models import Role, Service, User
 
-DEMO_PASSWORD = "parvis-demo-2026"
+DEMO_PASSWORD = "parvis-demo-2026"  # noqa: S105 - public on purpose: printed by `parvis demo`
 
 DEMO_ACCOUNTS = [
     ("habitante@demo.parvis.localhost", "Amina (habitante)", Role.RESIDENT),
@@ -35,8 +35,13 @@ def load(stdout=None) -> None:
         user = User.objects.filter(email=email).first()
         if user is None:
             user = User.objects.create_user(
-                email=email, password=DEMO_PASSWORD, display_name=name, role=role,
-                email_confirmed_at=timezone.now(), is_staff=role == Role.ADMIN, is_superuser=role == Role.ADMIN,
+                email=email,
+                password=DEMO_PASSWORD,
+                display_name=name,
+                role=role,
+                email_confirmed_at=timezone.now(),
+                is_staff=role == Role.ADMIN,
+                is_superuser=role == Role.ADMIN,
             )
     for code, name, member in DEMO_SERVICES:
         service, _ = Service.objects.get_or_create(code=code, defaults={"name": name})

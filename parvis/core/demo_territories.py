@@ -14,22 +14,62 @@ from .models import Territory, TerritoryLevel
 
 # (lat, lon) of each arrondissement's town hall.
 TOWN_HALLS = {
-    1: (48.8601, 2.3408), 2: (48.8665, 2.3404), 3: (48.8637, 2.3618), 4: (48.8565, 2.3548),
-    5: (48.8462, 2.3443), 6: (48.8510, 2.3326), 7: (48.8566, 2.3200), 8: (48.8763, 2.3174),
-    9: (48.8722, 2.3404), 10: (48.8721, 2.3577), 11: (48.8575, 2.3796), 12: (48.8405, 2.3880),
-    13: (48.8314, 2.3559), 14: (48.8331, 2.3265), 15: (48.8412, 2.3000), 16: (48.8636, 2.2766),
-    17: (48.8843, 2.3219), 18: (48.8925, 2.3444), 19: (48.8828, 2.3822), 20: (48.8650, 2.3988),
+    1: (48.8601, 2.3408),
+    2: (48.8665, 2.3404),
+    3: (48.8637, 2.3618),
+    4: (48.8565, 2.3548),
+    5: (48.8462, 2.3443),
+    6: (48.8510, 2.3326),
+    7: (48.8566, 2.3200),
+    8: (48.8763, 2.3174),
+    9: (48.8722, 2.3404),
+    10: (48.8721, 2.3577),
+    11: (48.8575, 2.3796),
+    12: (48.8405, 2.3880),
+    13: (48.8314, 2.3559),
+    14: (48.8331, 2.3265),
+    15: (48.8412, 2.3000),
+    16: (48.8636, 2.2766),
+    17: (48.8843, 2.3219),
+    18: (48.8925, 2.3444),
+    19: (48.8828, 2.3822),
+    20: (48.8650, 2.3988),
 }
 
 # Coarse outline (lon, lat) following the périphérique, with the Bois de Boulogne and de Vincennes.
 OUTLINE = [
-    (2.2825, 48.8780), (2.2920, 48.8860), (2.3130, 48.8945), (2.3290, 48.8975), (2.3450, 48.9010),
-    (2.3590, 48.9010), (2.3700, 48.9000), (2.3860, 48.8985), (2.3990, 48.8880), (2.4070, 48.8770),
-    (2.4140, 48.8640), (2.4130, 48.8470), (2.4400, 48.8450), (2.4690, 48.8440), (2.4650, 48.8260),
-    (2.4380, 48.8170), (2.4120, 48.8240), (2.3900, 48.8260), (2.3700, 48.8190), (2.3590, 48.8165),
-    (2.3430, 48.8160), (2.3250, 48.8210), (2.3050, 48.8260), (2.2880, 48.8310), (2.2700, 48.8340),
-    (2.2570, 48.8380), (2.2450, 48.8430), (2.2240, 48.8530), (2.2300, 48.8700), (2.2450, 48.8790),
-    (2.2580, 48.8800), (2.2825, 48.8780),
+    (2.2825, 48.8780),
+    (2.2920, 48.8860),
+    (2.3130, 48.8945),
+    (2.3290, 48.8975),
+    (2.3450, 48.9010),
+    (2.3590, 48.9010),
+    (2.3700, 48.9000),
+    (2.3860, 48.8985),
+    (2.3990, 48.8880),
+    (2.4070, 48.8770),
+    (2.4140, 48.8640),
+    (2.4130, 48.8470),
+    (2.4400, 48.8450),
+    (2.4690, 48.8440),
+    (2.4650, 48.8260),
+    (2.4380, 48.8170),
+    (2.4120, 48.8240),
+    (2.3900, 48.8260),
+    (2.3700, 48.8190),
+    (2.3590, 48.8165),
+    (2.3430, 48.8160),
+    (2.3250, 48.8210),
+    (2.3050, 48.8260),
+    (2.2880, 48.8310),
+    (2.2700, 48.8340),
+    (2.2570, 48.8380),
+    (2.2450, 48.8430),
+    (2.2240, 48.8530),
+    (2.2300, 48.8700),
+    (2.2450, 48.8790),
+    (2.2580, 48.8800),
+    (2.2825, 48.8780),
 ]
 
 NEIGHBOURHOODS = {
@@ -66,9 +106,28 @@ PRIORITY_AREAS = [
 ]
 
 # INSEE populations 2021, rounded (district level); neighbourhoods get a quarter each.
-POPULATION = {1: 15900, 2: 20900, 3: 33000, 4: 28000, 5: 56800, 6: 40400, 7: 48500, 8: 35600, 9: 58400,
-              10: 83500, 11: 142500, 12: 139300, 13: 177800, 14: 134400, 15: 228100, 16: 162800,
-              17: 164400, 18: 190000, 19: 182900, 20: 191200}
+POPULATION = {
+    1: 15900,
+    2: 20900,
+    3: 33000,
+    4: 28000,
+    5: 56800,
+    6: 40400,
+    7: 48500,
+    8: 35600,
+    9: 58400,
+    10: 83500,
+    11: 142500,
+    12: 139300,
+    13: 177800,
+    14: 134400,
+    15: 228100,
+    16: 162800,
+    17: 164400,
+    18: 190000,
+    19: 182900,
+    20: 191200,
+}
 
 
 def district_name(number: int) -> str:
@@ -90,8 +149,12 @@ def compute_districts() -> dict[int, Polygon]:
 
 def _quadrants(district: Polygon, lat: float, lon: float) -> list:
     minx, miny, maxx, maxy = district.bounds
-    boxes = [box(minx, lat, lon, maxy), box(lon, lat, maxx, maxy), box(lon, miny, maxx, lat),
-             box(minx, miny, lon, lat)]
+    boxes = [
+        box(minx, lat, lon, maxy),
+        box(lon, lat, maxx, maxy),
+        box(lon, miny, maxx, lat),
+        box(minx, miny, lon, lat),
+    ]
     return [district.intersection(b) for b in boxes]
 
 
@@ -109,8 +172,12 @@ def load_demo_territories() -> int:
     districts = compute_districts()
     for n, geom in districts.items():
         district = Territory.objects.create(
-            level=TerritoryLevel.DISTRICT, code=str(n), name=district_name(n), geometry=mapping(geom),
-            population=POPULATION[n], approximate=True,
+            level=TerritoryLevel.DISTRICT,
+            code=str(n),
+            name=district_name(n),
+            geometry=mapping(geom),
+            population=POPULATION[n],
+            approximate=True,
         )
         created += 1
         lat, lon = TOWN_HALLS[n]
@@ -119,13 +186,24 @@ def load_demo_territories() -> int:
             if part.is_empty:
                 continue
             Territory.objects.create(
-                level=TerritoryLevel.NEIGHBOURHOOD, code=f"751{n:02d}{k:02d}", name=name, parent=district,
-                geometry=mapping(part), population=POPULATION[n] // 4, approximate=True,
+                level=TerritoryLevel.NEIGHBOURHOOD,
+                code=f"751{n:02d}{k:02d}",
+                name=name,
+                parent=district,
+                geometry=mapping(part),
+                population=POPULATION[n] // 4,
+                approximate=True,
             )
             created += 1
     for code, name, lat, lon, radius, population in PRIORITY_AREAS:
-        Territory.objects.create(level=TerritoryLevel.PRIORITY, code=code, name=name, population=population,
-                                 geometry=mapping(Point(lon, lat).buffer(radius, quad_segs=8)), approximate=True)
+        Territory.objects.create(
+            level=TerritoryLevel.PRIORITY,
+            code=code,
+            name=name,
+            population=population,
+            geometry=mapping(Point(lon, lat).buffer(radius, quad_segs=8)),
+            approximate=True,
+        )
         created += 1
     from .territories import invalidate_index
 

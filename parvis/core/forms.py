@@ -6,34 +6,55 @@ from .models import FlagReason
 
 
 class LoginForm(forms.Form):
-    email = forms.EmailField(label=_("Adresse e-mail"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
-    password = forms.CharField(label=_("Mot de passe"),
-                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    email = forms.EmailField(
+        label=_("Adresse e-mail"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    password = forms.CharField(
+        label=_("Mot de passe"), widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
 
 
 class SignupForm(forms.Form):
-    email = forms.EmailField(label=_("Adresse e-mail"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
-    display_name = forms.CharField(label=_("Nom affiché"), max_length=80, required=False,
-                                   help_text=_("Visible à côté de vos contributions. Un pseudonyme convient."))
-    password = forms.CharField(label=_("Mot de passe"), help_text=_("Au moins 10 caractères."),
-                               widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    email = forms.EmailField(
+        label=_("Adresse e-mail"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    display_name = forms.CharField(
+        label=_("Nom affiché"),
+        max_length=80,
+        required=False,
+        help_text=_("Visible à côté de vos contributions. Un pseudonyme convient."),
+    )
+    password = forms.CharField(
+        label=_("Mot de passe"),
+        help_text=_("Au moins 10 caractères."),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
 
 
 class ProfileForm(forms.Form):
     display_name = forms.CharField(label=_("Nom affiché"), max_length=80, required=False)
     preferred_language = forms.ChoiceField(label=_("Langue"), choices=settings.LANGUAGES)
     home_address = forms.CharField(
-        label=_("Adresse"), max_length=255, required=False,
-        help_text=_("Nous en déduisons votre quartier (par exemple « 12 rue Oberkampf » ou « 75011 »). "
-                    "Elle n'est jamais affichée."),
-        widget=forms.TextInput(attrs={"autocomplete": "street-address"}))
-    neighbourhood = forms.ChoiceField(label=_("Mon quartier"), required=False,
-                                      help_text=_("Ou placez votre domicile sur la carte."))
+        label=_("Adresse"),
+        max_length=255,
+        required=False,
+        help_text=_(
+            "Nous en déduisons votre quartier (par exemple « 12 rue Oberkampf » ou « 75011 »). "
+            "Elle n'est jamais affichée."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+    )
+    neighbourhood = forms.ChoiceField(
+        label=_("Mon quartier"), required=False, help_text=_("Ou placez votre domicile sur la carte.")
+    )
     home_lat = forms.FloatField(required=False, widget=forms.HiddenInput)
     home_lon = forms.FloatField(required=False, widget=forms.HiddenInput)
-    birth_date = forms.DateField(label=_("Date de naissance"), required=False,
-                                 widget=forms.DateInput(attrs={"type": "date"}),
-                                 help_text=_("Facultatif : seulement pour les votes qui ont un âge minimum."))
+    birth_date = forms.DateField(
+        label=_("Date de naissance"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Facultatif : seulement pour les votes qui ont un âge minimum."),
+    )
 
     def __init__(self, *args, neighbourhoods=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -46,8 +67,12 @@ class TokenForm(forms.Form):
 
 class FlagForm(forms.Form):
     reason = forms.ChoiceField(label=_("Motif"), choices=FlagReason.choices, widget=forms.RadioSelect)
-    comment = forms.CharField(label=_("Précisions (facultatif)"), max_length=1000, required=False,
-                              widget=forms.Textarea(attrs={"rows": 3}))
+    comment = forms.CharField(
+        label=_("Précisions (facultatif)"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
 
 class HideForm(forms.Form):
@@ -60,5 +85,8 @@ class DeleteAccountForm(forms.Form):
 
 
 class AddressSearchForm(forms.Form):
-    adresse = forms.CharField(label=_("Adresse ou lieu"), max_length=255,
-                              help_text=_("Par exemple « place de la République », « Saint-Merri » ou « 75011 »."))
+    adresse = forms.CharField(
+        label=_("Adresse ou lieu"),
+        max_length=255,
+        help_text=_("Par exemple « place de la République », « Saint-Merri » ou « 75011 »."),
+    )

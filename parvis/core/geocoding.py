@@ -95,7 +95,7 @@ PARIS_PLACES = [
 
 
 def normalise(text: str) -> str:
-    """Lower case, no accents, words separated by single spaces (« L'Hôtel-de-Ville » → « l hotel de ville »)."""
+    """Lower case, no accents, single spaces: « L'Hôtel-de-Ville » → « l hotel de ville »."""
     text = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode().lower()
     return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
 
@@ -127,7 +127,9 @@ def geocode_offline(query: str) -> GeocodeResult | None:
     for name, lat, lon, label in _places():
         if _contains_phrase(q, name):
             return GeocodeResult(lat, lon, label.title(), "landmark")
-    neighbourhoods = list(Territory.objects.filter(level=TerritoryLevel.NEIGHBOURHOOD).only("name", "geometry"))
+    neighbourhoods = list(
+        Territory.objects.filter(level=TerritoryLevel.NEIGHBOURHOOD).only("name", "geometry")
+    )
     for territory in sorted(neighbourhoods, key=lambda t: -len(t.name)):
         if _contains_phrase(q, normalise(territory.name)):
             return GeocodeResult(*_territory_point(territory), territory.name, "territory")
@@ -147,8 +149,13 @@ def geocode_offline(query: str) -> GeocodeResult | None:
 
 
 def _urlopen(url: str, timeout: float):
-    request = urllib.request.Request(url, headers={  # noqa: S310 - the URL comes from the settings
-        "User-Agent": f"Parvis/1 ({settings.PARVIS_SITE_URL})", "Accept": "application/json"})
+    request = urllib.request.Request(  # noqa: S310 - the URL comes from the settings (https)
+        url,
+        headers={
+            "User-Agent": f"Parvis/1 ({settings.PARVIS_SITE_URL})",
+            "Accept": "application/json",
+        },
+    )
     return urllib.request.urlopen(request, timeout=timeout)  # noqa: S310
 
 
@@ -169,8 +176,9 @@ def geocode_remote(query: str, backend: str) -> GeocodeResult | None:
         return GeocodeResult(float(lat), float(lon), features[0]["properties"].get("label", query), "ban")
     if not data:
         return None
-    return GeocodeResult(float(data[0]["lat"]), float(data[0]["lon"]), data[0].get("display_name", query),
-                         "nominatim")
+    return GeocodeResult(
+        float(data[0]["lat"]), float(data[0]["lon"]), data[0].get("display_name", query), "nominatim"
+    )
 
 
 def geocode(query: str) -> GeocodeResult | None:

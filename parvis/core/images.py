@@ -36,8 +36,10 @@ def process_image(upload, *, name: str = "photo") -> ProcessedImage:
         )
     data = upload.read() if hasattr(upload, "read") else bytes(upload)
     if len(data) > settings.PARVIS_IMAGE_MAX_BYTES:
-        raise ValidationError(_("Image trop lourde (maximum %(max).0f Mo).")
-                              % {"max": settings.PARVIS_IMAGE_MAX_BYTES / 1e6}, code="too_large")
+        raise ValidationError(
+            _("Image trop lourde (maximum %(max).0f Mo).") % {"max": settings.PARVIS_IMAGE_MAX_BYTES / 1e6},
+            code="too_large",
+        )
     if not data:
         raise ValidationError(_("Le fichier est vide."), code="empty")
     try:
@@ -45,11 +47,14 @@ def process_image(upload, *, name: str = "photo") -> ProcessedImage:
             fmt = probe.format
             width, height = probe.size
             if fmt not in ACCEPTED_FORMATS:
-                raise ValidationError(_("Format non accepté : utilisez une photo JPEG, PNG ou WebP."),
-                                      code="format")
+                raise ValidationError(
+                    _("Format non accepté : utilisez une photo JPEG, PNG ou WebP."), code="format"
+                )
             if width * height > settings.PARVIS_IMAGE_MAX_PIXELS:
-                raise ValidationError(_("Image trop grande : %(w)d × %(h)d pixels.") % {"w": width, "h": height},
-                                      code="too_many_pixels")
+                raise ValidationError(
+                    _("Image trop grande : %(w)d × %(h)d pixels.") % {"w": width, "h": height},
+                    code="too_many_pixels",
+                )
             probe.verify()
         with Image.open(io.BytesIO(data)) as img:
             img.load()

@@ -59,11 +59,19 @@ class User(AbstractBaseUser, PermissionsMixin):
     home_lat = models.FloatField(null=True, blank=True)
     home_lon = models.FloatField(null=True, blank=True)
     home_neighbourhood = models.ForeignKey(
-        "core.Territory", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        "core.Territory",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name=_("quartier"),
     )
     home_district = models.ForeignKey(
-        "core.Territory", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        "core.Territory",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name=_("arrondissement"),
     )
     failed_login_count = models.PositiveIntegerField(default=0)
@@ -131,13 +139,18 @@ class Territory(models.Model):
     code = models.CharField(_("code"), max_length=64)
     name = models.CharField(_("nom"), max_length=200)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="children",
         verbose_name=_("territoire parent"),
     )
     geometry = models.JSONField(_("contour (GeoJSON)"))
     population = models.PositiveIntegerField(_("population"), null=True, blank=True)
     approximate = models.BooleanField(
-        _("contour approximatif"), default=False,
+        _("contour approximatif"),
+        default=False,
         help_text=_("Contour calculé pour la démonstration, à remplacer par le contour officiel."),
     )
     updated_at = models.DateTimeField(auto_now=True)
@@ -146,7 +159,9 @@ class Territory(models.Model):
         verbose_name = _("territoire")
         verbose_name_plural = _("territoires")
         ordering = ["level", "code"]
-        constraints = [models.UniqueConstraint(fields=["level", "code"], name="core_territory_level_code_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["level", "code"], name="core_territory_level_code_unique")
+        ]
 
     def __str__(self):
         return self.name
@@ -158,8 +173,9 @@ class Service(models.Model):
     code = models.SlugField(_("code"), max_length=64, unique=True)
     name = models.CharField(_("nom"), max_length=200)
     email = models.EmailField(_("e-mail du service"), blank=True)
-    members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="services",
-                                     verbose_name=_("agents"))
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="services", verbose_name=_("agents")
+    )
 
     class Meta:
         verbose_name = _("service de la ville")
@@ -202,14 +218,16 @@ class Flag(models.Model):
     content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
     object_id = models.CharField(max_length=64)
     target = GenericForeignKey("content_type", "object_id")
-    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                                 related_name="flags")
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="flags"
+    )
     reason = models.CharField(_("motif"), max_length=32, choices=FlagReason.choices)
     comment = models.CharField(_("précisions"), max_length=1000, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     resolved_at = models.DateTimeField(null=True, blank=True)
-    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                    on_delete=models.SET_NULL, related_name="+")
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     decision = models.CharField(max_length=16, blank=True)  # "hidden" or "kept"
 
     class Meta:
@@ -217,15 +235,21 @@ class Flag(models.Model):
         verbose_name_plural = _("signalements de contenu")
         indexes = [models.Index(fields=["content_type", "object_id"]), models.Index(fields=["resolved_at"])]
         constraints = [
-            models.UniqueConstraint(fields=["content_type", "object_id", "reporter"],
-                                    name="core_flag_one_per_reporter"),
+            models.UniqueConstraint(
+                fields=["content_type", "object_id", "reporter"], name="core_flag_one_per_reporter"
+            ),
         ]
+
+    def __str__(self):
+        return f"{self.get_reason_display()} ({self.content_type_id}:{self.object_id})"
 
 
 class AuditEntry(models.Model):
     """Who among the staff did what, when, to which object. Never edited, never deleted by the app."""
 
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     action = models.CharField(max_length=64)
     content_type = models.ForeignKey(ContentType, null=True, on_delete=models.SET_NULL)
     object_id = models.CharField(max_length=64, blank=True)
@@ -239,10 +263,14 @@ class AuditEntry(models.Model):
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["content_type", "object_id"])]
 
+    def __str__(self):
+        return f"{self.action} {self.object_repr}"
+
 
 class Notification(models.Model):
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                                  related_name="notifications")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
     kind = models.CharField(max_length=64)
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True)
@@ -264,8 +292,9 @@ class Notification(models.Model):
 class NotificationPreference(models.Model):
     """Per kind of notification: whether the user wants it on the site and by e-mail."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="notification_preferences")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
     kind = models.CharField(max_length=64)
     in_site = models.BooleanField(default=True)
     by_email = models.BooleanField(default=True)

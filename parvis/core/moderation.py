@@ -34,8 +34,13 @@ def flag_create(*, reporter: User, target: Moderated, reason: str, comment: str 
     ct = ContentType.objects.get_for_model(target)
     try:
         with transaction.atomic():
-            return Flag.objects.create(content_type=ct, object_id=str(target.pk), reporter=reporter,
-                                       reason=reason, comment=comment.strip())
+            return Flag.objects.create(
+                content_type=ct,
+                object_id=str(target.pk),
+                reporter=reporter,
+                reason=reason,
+                comment=comment.strip(),
+            )
     except IntegrityError:
         raise ValidationError(_("Vous avez déjà signalé ce contenu."))
 
@@ -77,7 +82,9 @@ def flags_dismiss(*, moderator: User, target: models.Model) -> int:
 
 def _resolve_flags(target, moderator, decision) -> int:
     return Flag.objects.filter(
-        content_type=ContentType.objects.get_for_model(target), object_id=str(target.pk), resolved_at__isnull=True
+        content_type=ContentType.objects.get_for_model(target),
+        object_id=str(target.pk),
+        resolved_at__isnull=True,
     ).update(resolved_at=timezone.now(), resolved_by=moderator, decision=decision)
 
 
@@ -134,8 +141,11 @@ def moderation_queue(limit: int = 100) -> list[QueueItem]:
     for g in groups:
         keys |= Q(content_type_id=g["content_type"], object_id=g["object_id"])
     reasons: dict[tuple[int, str], list[str]] = defaultdict(list)
-    for ct_id, object_id, reason in (Flag.objects.filter(keys, resolved_at__isnull=True)
-                                     .order_by("created_at").values_list("content_type", "object_id", "reason")):
+    for ct_id, object_id, reason in (
+        Flag.objects.filter(keys, resolved_at__isnull=True)
+        .order_by("created_at")
+        .values_list("content_type", "object_id", "reason")
+    ):
         reasons[(ct_id, object_id)].append(reason)
     ids_by_type: dict[int, list[str]] = defaultdict(list)
     for g in groups:
@@ -148,8 +158,14 @@ def moderation_queue(limit: int = 100) -> list[QueueItem]:
         for obj in model._default_manager.filter(pk__in=ids):
             targets[(ct_id, str(obj.pk))] = obj
     return [
-        QueueItem(ContentType.objects.get_for_id(g["content_type"]), g["object_id"],
-                  targets.get((g["content_type"], g["object_id"])), g["n"], g["first"], g["last"],
-                  reasons[(g["content_type"], g["object_id"])])
+        QueueItem(
+            ContentType.objects.get_for_id(g["content_type"]),
+            g["object_id"],
+            targets.get((g["content_type"], g["object_id"])),
+            g["n"],
+            g["first"],
+            g["last"],
+            reasons[(g["content_type"], g["object_id"])],
+        )
         for g in groups
     ]

@@ -38,8 +38,15 @@ class PreferenceRow:
     by_email: bool
 
 
-def notify(*, recipients: Iterable[User], kind: str, title: str, body: str = "", url: str = "",
-           exclude: User | None = None) -> list[Notification]:
+def notify(
+    *,
+    recipients: Iterable[User],
+    kind: str,
+    title: str,
+    body: str = "",
+    url: str = "",
+    exclude: User | None = None,
+) -> list[Notification]:
     """Notify people of an event; nothing is sent to inactive, deleted or excluded accounts.
 
     Without a stored preference a kind is wanted both on the site and by e-mail.
@@ -59,8 +66,9 @@ def notify(*, recipients: Iterable[User], kind: str, title: str, body: str = "",
         by_email = pref is None or pref.by_email
         if not in_site and not by_email:
             continue
-        note = Notification.objects.create(recipient_id=user_id, kind=kind, title=title[:200], body=body,
-                                           url=url[:500], in_site=in_site)
+        note = Notification.objects.create(
+            recipient_id=user_id, kind=kind, title=title[:200], body=body, url=url[:500], in_site=in_site
+        )
         created.append(note)
         if by_email:
             transaction.on_commit(lambda pk=note.pk: send_notification_email.enqueue(pk))
@@ -93,7 +101,9 @@ def notification_preferences(user: User) -> list[PreferenceRow]:
     rows = []
     for kind, label in kinds.items():
         pref = stored.get(kind)
-        rows.append(PreferenceRow(kind, str(label), pref.in_site if pref else True, pref.by_email if pref else True))
+        rows.append(
+            PreferenceRow(kind, str(label), pref.in_site if pref else True, pref.by_email if pref else True)
+        )
     return sorted(rows, key=lambda r: r.label.lower())
 
 
@@ -106,4 +116,5 @@ def notification_preferences_set(*, user: User, choices: dict[str, tuple[bool, b
         raise ValidationError(_("Type de notification inconnu : %(kinds)s.") % {"kinds": ", ".join(unknown)})
     for kind, (in_site, by_email) in choices.items():
         NotificationPreference.objects.update_or_create(
-            user=user, kind=kind, defaults={"in_site": bool(in_site), "by_email": bool(by_email)})
+            user=user, kind=kind, defaults={"in_site": bool(in_site), "by_email": bool(by_email)}
+        )

@@ -57,8 +57,9 @@ def rate_limited_response(request, exc: RateLimited):
     """A 429 page with the French (or English) message and Retry-After."""
     from django.shortcuts import render
 
-    response = render(request, "core/message.html",
-                      {"title": _("Trop de tentatives"), "text": str(exc)}, status=429)
+    response = render(
+        request, "core/message.html", {"title": _("Trop de tentatives"), "text": str(exc)}, status=429
+    )
     response["Retry-After"] = str(exc.retry_after)
     return response
 

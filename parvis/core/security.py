@@ -17,18 +17,20 @@ class ContentSecurityPolicyMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
         tiles = _tile_origin()
-        self.policy = "; ".join([
-            "default-src 'self'",
-            "script-src 'self'",
-            "style-src 'self' 'unsafe-inline'",  # Leaflet positions its panes with style attributes
-            f"img-src 'self' data: blob: {tiles}".strip(),
-            "font-src 'self'",
-            "connect-src 'self'",
-            "frame-ancestors 'none'",
-            "form-action 'self'",
-            "base-uri 'self'",
-            "object-src 'none'",
-        ])
+        self.policy = "; ".join(
+            [
+                "default-src 'self'",
+                "script-src 'self'",
+                "style-src 'self' 'unsafe-inline'",  # Leaflet positions its panes with style attributes
+                f"img-src 'self' data: blob: {tiles}".strip(),
+                "font-src 'self'",
+                "connect-src 'self'",
+                "frame-ancestors 'none'",
+                "form-action 'self'",
+                "base-uri 'self'",
+                "object-src 'none'",
+            ]
+        )
 
     def __call__(self, request):
         response = self.get_response(request)

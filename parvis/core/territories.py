@@ -56,7 +56,6 @@ class _Index:
             if geoms:
                 self.trees[level] = (STRtree(geoms), geoms, refs)
 
-
     def find(self, level: str, point: Point) -> TerritoryRef | None:
         entry = self.trees.get(level)
         if entry is None:
@@ -105,9 +104,13 @@ def validate_coordinates(lat, lon) -> tuple[float, float]:
     try:
         lat_f, lon_f = float(lat), float(lon)
     except (TypeError, ValueError):
-        raise ValidationError(_("Coordonnées invalides : la latitude et la longitude doivent être des nombres."))
+        raise ValidationError(
+            _("Coordonnées invalides : la latitude et la longitude doivent être des nombres.")
+        )
     if not (-90 <= lat_f <= 90) or not (-180 <= lon_f <= 180) or lat_f != lat_f or lon_f != lon_f:
-        raise ValidationError(_("Coordonnées invalides : latitude entre -90 et 90, longitude entre -180 et 180."))
+        raise ValidationError(
+            _("Coordonnées invalides : latitude entre -90 et 90, longitude entre -180 et 180.")
+        )
     return lat_f, lon_f
 
 
@@ -146,7 +149,9 @@ def _polygonal(geometry: dict, where: str):
     try:
         geom = shape(geometry)
     except Exception as exc:  # shapely raises several types for malformed GeoJSON
-        raise ValidationError(_("%(where)s : géométrie illisible (%(error)s).") % {"where": where, "error": exc})
+        raise ValidationError(
+            _("%(where)s : géométrie illisible (%(error)s).") % {"where": where, "error": exc}
+        )
     if geom.is_empty or geom.geom_type not in {"Polygon", "MultiPolygon"}:
         raise ValidationError(
             _("%(where)s : la géométrie doit être un polygone (trouvé : %(type)s).")
@@ -155,15 +160,23 @@ def _polygonal(geometry: dict, where: str):
     return shapely.make_valid(geom) if not geom.is_valid else geom
 
 
-def import_geojson(path: Path | str, *, level: str, code_field: str, name_field: str,
-                   parent_field: str | None = None, population_field: str | None = None) -> ImportResult:
+def import_geojson(
+    path: Path | str,
+    *,
+    level: str,
+    code_field: str,
+    name_field: str,
+    parent_field: str | None = None,
+    population_field: str | None = None,
+) -> ImportResult:
     """Load official boundaries; re-importing the same file updates territories in place.
 
     The whole file is checked before anything is written: one bad feature and nothing changes.
     """
     if level not in {TerritoryLevel.DISTRICT, TerritoryLevel.NEIGHBOURHOOD, TerritoryLevel.PRIORITY}:
-        raise ValidationError(_("Niveau inconnu : %(level)s (district, neighbourhood ou priority).")
-                              % {"level": level})
+        raise ValidationError(
+            _("Niveau inconnu : %(level)s (district, neighbourhood ou priority).") % {"level": level}
+        )
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -179,7 +192,9 @@ def import_geojson(path: Path | str, *, level: str, code_field: str, name_field:
     for number, feature in enumerate(features, start=1):
         where = _("entité %(n)d") % {"n": number}
         if not isinstance(feature, dict):
-            raise ValidationError(_("%(where)s : ce n'est pas une entité GeoJSON (Feature).") % {"where": where})
+            raise ValidationError(
+                _("%(where)s : ce n'est pas une entité GeoJSON (Feature).") % {"where": where}
+            )
         props = feature.get("properties") or {}
         if not isinstance(props, dict):
             raise ValidationError(_("%(where)s : les propriétés doivent être un objet.") % {"where": where})
@@ -187,16 +202,21 @@ def import_geojson(path: Path | str, *, level: str, code_field: str, name_field:
             raise ValidationError(_("%(where)s : pas de géométrie.") % {"where": where})
         for field in filter(None, [code_field, name_field, parent_field]):
             if props.get(field) in (None, ""):
-                raise ValidationError(_("%(where)s : le champ « %(field)s » est absent ou vide.")
-                                      % {"where": where, "field": field})
+                raise ValidationError(
+                    _("%(where)s : le champ « %(field)s » est absent ou vide.")
+                    % {"where": where, "field": field}
+                )
         geom = _polygonal(feature["geometry"], where)
         code = str(props[code_field]).strip()
         if len(code) > 64:
-            raise ValidationError(_("%(where)s : le code « %(code)s » dépasse 64 caractères.")
-                                  % {"where": where, "code": code[:70]})
+            raise ValidationError(
+                _("%(where)s : le code « %(code)s » dépasse 64 caractères.")
+                % {"where": where, "code": code[:70]}
+            )
         if code in seen:
-            raise ValidationError(_("%(where)s : le code « %(code)s » apparaît deux fois.")
-                                  % {"where": where, "code": code})
+            raise ValidationError(
+                _("%(where)s : le code « %(code)s » apparaît deux fois.") % {"where": where, "code": code}
+            )
         seen.add(code)
         population = props.get(population_field) if population_field else None
         if population in (None, ""):
@@ -209,9 +229,17 @@ def import_geojson(path: Path | str, *, level: str, code_field: str, name_field:
             except (TypeError, ValueError):
                 raise ValidationError(
                     _("%(where)s : la population « %(value)s » n'est pas un nombre entier positif.")
-                    % {"where": where, "value": props.get(population_field)})
-        rows.append((code, str(props[name_field]).strip()[:200], geom,
-                     str(props[parent_field]).strip() if parent_field else None, population))
+                    % {"where": where, "value": props.get(population_field)}
+                )
+        rows.append(
+            (
+                code,
+                str(props[name_field]).strip()[:200],
+                geom,
+                str(props[parent_field]).strip() if parent_field else None,
+                population,
+            )
+        )
 
     parent_level = TerritoryLevel.DISTRICT if level == TerritoryLevel.NEIGHBOURHOOD else None
     parents = {}
@@ -219,8 +247,10 @@ def import_geojson(path: Path | str, *, level: str, code_field: str, name_field:
         parents = {t.code: t for t in Territory.objects.filter(level=parent_level)}
         missing = sorted({p for *_, p, _pop in rows if p not in parents})
         if missing:
-            raise ValidationError(_("Territoires parents inconnus : %(codes)s. Importez d'abord les arrondissements.")
-                                  % {"codes": ", ".join(missing[:10])})
+            raise ValidationError(
+                _("Territoires parents inconnus : %(codes)s. Importez d'abord les arrondissements.")
+                % {"codes": ", ".join(missing[:10])}
+            )
 
     result = ImportResult()
     with transaction.atomic():

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from .models import ApiToken, User
 
-TOKEN_PREFIX = "pvs_"
+TOKEN_PREFIX = "pvs_"  # noqa: S105 - a public marker, not a secret
 
 
 def _hash(key: str) -> str:
@@ -40,7 +40,9 @@ def token_revoke(*, user: User, token_id: int) -> ApiToken:
 def user_for_token(key: str) -> User | None:
     if not key or not key.startswith(TOKEN_PREFIX):
         return None
-    token = ApiToken.objects.select_related("user").filter(key_hash=_hash(key), revoked_at__isnull=True).first()
+    token = (
+        ApiToken.objects.select_related("user").filter(key_hash=_hash(key), revoked_at__isnull=True).first()
+    )
     if token is None or not token.user.is_active or token.user.deleted_at or token.user.blocked_at:
         return None
     now = timezone.now()

@@ -22,13 +22,20 @@ urlpatterns = [
     path("compte/export/", views.account_export, name="account_export"),
     path("compte/supprimer/", views.account_delete, name="account_delete"),
     path("compte/notifications/", views.notifications, name="notifications"),
-    path("compte/notifications/preferences/", views.notification_preferences, name="notification_preferences"),
+    path(
+        "compte/notifications/preferences/", views.notification_preferences, name="notification_preferences"
+    ),
     path("compte/mot-de-passe/", views.PasswordResetView.as_view(), name="password_reset"),
-    path("compte/mot-de-passe/envoye/",
-         auth_views.PasswordResetDoneView.as_view(template_name="core/password_reset_done.html"),
-         name="password_reset_done"),
-    path("compte/mot-de-passe/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(),
-         name="password_reset_confirm"),
+    path(
+        "compte/mot-de-passe/envoye/",
+        auth_views.PasswordResetDoneView.as_view(template_name="core/password_reset_done.html"),
+        name="password_reset_done",
+    ),
+    path(
+        "compte/mot-de-passe/<uidb64>/<token>/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
     path("signaler/<str:app_label>/<str:model>/<str:object_id>/", views.flag, name="flag"),
     path("moderation/", views.moderation_queue, name="moderation"),
     path("moderation/<int:ct_id>/<str:object_id>/", views.moderation_decide, name="moderation_decide"),

@@ -16,7 +16,17 @@ from django.views.decorators.http import require_POST
 
 from . import accounts, moderation, tokens
 from .context_processors import available_modules
-from .forms import AddressSearchForm, DeleteAccountForm, FlagForm, HideForm, LoginForm, ProfileForm, SignupForm, TokenForm
+from .forms import (
+    AddressSearchForm,
+    DeleteAccountForm,
+    FlagForm,
+    HideForm,
+    LoginForm,
+    ProfileForm,
+    SignupForm,
+    TokenForm,
+)
+from .geocoding import geocode
 from .models import Moderated, Territory, TerritoryLevel
 from .notifications import (
     notification_mark_read,
@@ -24,7 +34,6 @@ from .notifications import (
     notifications_for,
 )
 from .notifications import notification_preferences as preference_rows
-from .geocoding import geocode
 from .ratelimit import RateLimited, check_rate
 from .territories import locate
 
@@ -35,10 +44,14 @@ def _posted(request):
 
 
 def home(request):
-    return render(request, "core/home.html", {
-        "modules": available_modules(),
-        "territories_approximate": Territory.objects.filter(approximate=True).exists(),
-    })
+    return render(
+        request,
+        "core/home.html",
+        {
+            "modules": available_modules(),
+            "territories_approximate": Territory.objects.filter(approximate=True).exists(),
+        },
+    )
 
 
 def territories_page(request):
@@ -48,19 +61,33 @@ def territories_page(request):
     if form.is_bound and form.is_valid():
         found = geocode(form.cleaned_data["adresse"])
         if found is None:
-            form.add_error("adresse", _("Lieu introuvable. Essayez avec un code postal ou le nom du quartier."))
+            form.add_error(
+                "adresse", _("Lieu introuvable. Essayez avec un code postal ou le nom du quartier.")
+            )
         else:
             location = locate(found.lat, found.lon)
             if not location.inside_city:
                 form.add_error("adresse", _("Ce lieu est en dehors du territoire de la ville."))
                 location = None
-    districts = list(Territory.objects.filter(level=TerritoryLevel.DISTRICT).order_by("id")
-                     .prefetch_related("children").only("id", "code", "name", "population", "approximate"))
+    districts = list(
+        Territory.objects.filter(level=TerritoryLevel.DISTRICT)
+        .order_by("id")
+        .prefetch_related("children")
+        .only("id", "code", "name", "population", "approximate")
+    )
     districts.sort(key=lambda t: (len(t.code), t.code))
     approximate = Territory.objects.filter(approximate=True).exists()
-    return render(request, "core/territories.html", {
-        "districts": districts, "approximate": approximate, "form": form, "found": found, "location": location,
-    })
+    return render(
+        request,
+        "core/territories.html",
+        {
+            "districts": districts,
+            "approximate": approximate,
+            "form": form,
+            "found": found,
+            "location": location,
+        },
+    )
 
 
 def healthz(request):
@@ -98,8 +125,13 @@ def login_view(request):
             form.add_error(None, str(exc))
             return render(request, "core/login.html", {"form": form}, status=429)
         if accounts.is_locked(email):
-            form.add_error(None, _("Trop d'essais infructueux : ce compte est bloqué pour quelques minutes. "
-                                   "Vous pouvez aussi réinitialiser votre mot de passe."))
+            form.add_error(
+                None,
+                _(
+                    "Trop d'essais infructueux : ce compte est bloqué pour quelques minutes. "
+                    "Vous pouvez aussi réinitialiser votre mot de passe."
+                ),
+            )
         else:
             user = authenticate(request, email=email, password=form.cleaned_data["password"])
             if user is not None:
@@ -122,9 +154,12 @@ def signup(request):
     if request.method == "POST" and form.is_valid():
         try:
             check_rate(request, "signup")
-            user = accounts.user_signup(email=form.cleaned_data["email"], password=form.cleaned_data["password"],
-                                        display_name=form.cleaned_data["display_name"],
-                                        language=request.LANGUAGE_CODE)
+            user = accounts.user_signup(
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password"],
+                display_name=form.cleaned_data["display_name"],
+                language=request.LANGUAGE_CODE,
+            )
         except RateLimited as exc:
             form.add_error(None, str(exc))
         except ValidationError as exc:
@@ -135,8 +170,13 @@ def signup(request):
                 form.add_error("password", exc.messages)
         else:
             login(request, user, backend="parvis.core.auth_backends.EmailBackend")
-            messages.success(request, _("Compte créé. Un e-mail de confirmation vous a été envoyé : "
-                                        "ouvrez le lien qu'il contient pour pouvoir contribuer."))
+            messages.success(
+                request,
+                _(
+                    "Compte créé. Un e-mail de confirmation vous a été envoyé : "
+                    "ouvrez le lien qu'il contient pour pouvoir contribuer."
+                ),
+            )
             return redirect("core:account")
     return render(request, "core/signup.html", {"form": form})
 
@@ -145,8 +185,12 @@ def confirm_email(request, token):
     try:
         accounts.email_confirm(token)
     except ValidationError as exc:
-        return render(request, "core/message.html", {"title": _("Confirmation impossible"),
-                                                     "text": exc.messages[0]}, status=400)
+        return render(
+            request,
+            "core/message.html",
+            {"title": _("Confirmation impossible"), "text": exc.messages[0]},
+            status=400,
+        )
     messages.success(request, _("Merci, votre adresse e-mail est confirmée."))
     return redirect("core:account" if request.user.is_authenticated else "core:login")
 
@@ -162,20 +206,34 @@ def resend_confirmation(request):
 
 
 def _neighbourhood_choices():
-    qs = Territory.objects.filter(level=TerritoryLevel.NEIGHBOURHOOD).order_by("name").values_list("code", "name")
+    qs = (
+        Territory.objects.filter(level=TerritoryLevel.NEIGHBOURHOOD)
+        .order_by("name")
+        .values_list("code", "name")
+    )
     if not qs.exists():
-        qs = Territory.objects.filter(level=TerritoryLevel.DISTRICT).order_by("code").values_list("code", "name")
+        qs = (
+            Territory.objects.filter(level=TerritoryLevel.DISTRICT)
+            .order_by("code")
+            .values_list("code", "name")
+        )
     return list(qs)
 
 
 @login_required
 def account(request):
     user = request.user
-    initial = {"display_name": user.display_name, "preferred_language": user.preferred_language,
-               "home_address": user.home_address, "birth_date": user.birth_date,
-               "neighbourhood": (user.home_neighbourhood or user.home_district).code
-               if (user.home_neighbourhood or user.home_district) else "",
-               "home_lat": user.home_lat, "home_lon": user.home_lon}
+    initial = {
+        "display_name": user.display_name,
+        "preferred_language": user.preferred_language,
+        "home_address": user.home_address,
+        "birth_date": user.birth_date,
+        "neighbourhood": (user.home_neighbourhood or user.home_district).code
+        if (user.home_neighbourhood or user.home_district)
+        else "",
+        "home_lat": user.home_lat,
+        "home_lon": user.home_lon,
+    }
     form = ProfileForm(_posted(request), initial=initial, neighbourhoods=_neighbourhood_choices())
     if request.method == "POST":
         check_rate(request, "write")
@@ -184,13 +242,17 @@ def account(request):
         point = (data["home_lat"], data["home_lon"])
         moved = point[0] is not None and point != (user.home_lat, user.home_lon)
         address_changed = data["home_address"].strip() != user.home_address
-        current = (user.home_neighbourhood or user.home_district)
+        current = user.home_neighbourhood or user.home_district
         chose = bool(data["neighbourhood"]) and data["neighbourhood"] != (current.code if current else "")
         try:
             accounts.profile_update(
-                user=user, display_name=data["display_name"], preferred_language=data["preferred_language"],
-                home_address=data["home_address"], birth_date=data["birth_date"],
-                home_lat=point[0] if moved else None, home_lon=point[1] if moved else None,
+                user=user,
+                display_name=data["display_name"],
+                preferred_language=data["preferred_language"],
+                home_address=data["home_address"],
+                birth_date=data["birth_date"],
+                home_lat=point[0] if moved else None,
+                home_lon=point[1] if moved else None,
                 neighbourhood_code=data["neighbourhood"] or None if not moved else None,
                 locate_address=address_changed and not moved and not chose,
             )
@@ -200,10 +262,16 @@ def account(request):
             messages.success(request, _("Profil enregistré."))
             return redirect("core:account")
     new_key = request.session.pop("new_token_key", None)
-    return render(request, "core/account.html", {
-        "form": form, "token_form": TokenForm(), "tokens": user.api_tokens.filter(revoked_at__isnull=True),
-        "new_key": new_key,
-    })
+    return render(
+        request,
+        "core/account.html",
+        {
+            "form": form,
+            "token_form": TokenForm(),
+            "tokens": user.api_tokens.filter(revoked_at__isnull=True),
+            "new_key": new_key,
+        },
+    )
 
 
 @login_required
@@ -252,8 +320,13 @@ def account_delete(request):
             user = request.user
             logout(request)
             accounts.user_delete(user=user)
-            messages.success(request, _("Votre compte et vos données personnelles ont été supprimés. "
-                                        "Vos contributions publiques restent, sans votre nom."))
+            messages.success(
+                request,
+                _(
+                    "Votre compte et vos données personnelles ont été supprimés. "
+                    "Vos contributions publiques restent, sans votre nom."
+                ),
+            )
             return redirect("core:home")
     return render(request, "core/account_delete.html", {"form": form})
 
@@ -273,8 +346,10 @@ def notification_preferences(request):
     rows = preference_rows(request.user)
     if request.method == "POST":
         check_rate(request, "write")
-        choices = {row.kind: (f"site:{row.kind}" in request.POST, f"email:{row.kind}" in request.POST)
-                   for row in rows}
+        choices = {
+            row.kind: (f"site:{row.kind}" in request.POST, f"email:{row.kind}" in request.POST)
+            for row in rows
+        }
         notification_preferences_set(user=request.user, choices=choices)
         messages.success(request, _("Préférences de notification enregistrées."))
         return redirect("core:notification_preferences")
@@ -299,22 +374,33 @@ def flag(request, app_label, model, object_id):
     if request.method == "POST" and form.is_valid():
         try:
             check_rate(request, "write")
-            moderation.flag_create(reporter=request.user, target=target, reason=form.cleaned_data["reason"],
-                                   comment=form.cleaned_data["comment"])
+            moderation.flag_create(
+                reporter=request.user,
+                target=target,
+                reason=form.cleaned_data["reason"],
+                comment=form.cleaned_data["comment"],
+            )
         except (ValidationError, RateLimited) as exc:
             form.add_error(None, getattr(exc, "messages", [str(exc)]))
         else:
             messages.success(request, _("Merci : l'équipe de modération va examiner ce contenu."))
-            return redirect(_safe_next(request, target.get_absolute_url() if hasattr(target, "get_absolute_url")
-                                       else "core:home"))
-    return render(request, "core/flag.html", {"form": form, "target": target, "next": request.GET.get("next", "")})
+            return redirect(
+                _safe_next(
+                    request, target.get_absolute_url() if hasattr(target, "get_absolute_url") else "core:home"
+                )
+            )
+    return render(
+        request, "core/flag.html", {"form": form, "target": target, "next": request.GET.get("next", "")}
+    )
 
 
 @login_required
 def moderation_queue(request):
     if not request.user.is_moderator:
         raise PermissionDenied(_("Réservé aux modérateurs."))
-    return render(request, "core/moderation.html", {"items": moderation.moderation_queue(), "hide_form": HideForm()})
+    return render(
+        request, "core/moderation.html", {"items": moderation.moderation_queue(), "hide_form": HideForm()}
+    )
 
 
 @login_required

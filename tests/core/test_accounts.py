@@ -103,13 +103,16 @@ def test_expired_confirmation_link(client):
     assert not user.email_confirmed
 
 
-@pytest.mark.parametrize(("data", "field", "message"), [
-    ({"email": "pas-une-adresse"}, "email", "Saisissez une adresse de courriel valide."),
-    ({"password": "court"}, "password", "trop court"),
-    ({"password": "1234567890123"}, "password", "entièrement numérique"),
-    ({"password": "nadia@example.org"}, "password", "trop semblable"),
-    ({"email": ""}, "email", "Ce champ est obligatoire."),
-])
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"email": "pas-une-adresse"}, "email", "Saisissez une adresse de courriel valide."),
+        ({"password": "court"}, "password", "trop court"),
+        ({"password": "1234567890123"}, "password", "entièrement numérique"),
+        ({"password": "nadia@example.org"}, "password", "trop semblable"),
+        ({"email": ""}, "email", "Ce champ est obligatoire."),
+    ],
+)
 def test_signup_bad_inputs(client, django_capture_on_commit_callbacks, data, field, message):
     response = signup(client, django_capture_on_commit_callbacks, **data)
     assert response.status_code == 200
@@ -151,8 +154,10 @@ def test_login_and_logout(client):
 
 def test_login_redirects_only_to_this_site(client):
     user = make_user()
-    response = client.post(LOGIN + "?next=https://evil.example/", {"email": user.email, "password": PASSWORD,
-                                                                      "next": "https://evil.example/"})
+    response = client.post(
+        LOGIN + "?next=https://evil.example/",
+        {"email": user.email, "password": PASSWORD, "next": "https://evil.example/"},
+    )
     assert response.url == "/"
     client.post("/compte/deconnexion/")
     response = client.post(LOGIN, {"email": user.email, "password": PASSWORD, "next": "/compte/"})
@@ -233,8 +238,9 @@ def test_password_reset_flow(client):
     form_url = response.redirect_chain[-1][0]
     response = client.post(form_url, {"new_password1": "w-n0uveau-m0t-de-passe", "new_password2": "x"})
     assert response.status_code == 200  # mismatch: stays on the form
-    response = client.post(form_url, {"new_password1": "w-n0uveau-m0t-de-passe",
-                                      "new_password2": "w-n0uveau-m0t-de-passe"})
+    response = client.post(
+        form_url, {"new_password1": "w-n0uveau-m0t-de-passe", "new_password2": "w-n0uveau-m0t-de-passe"}
+    )
     assert response.status_code == 302
     user.refresh_from_db()
     assert user.check_password("w-n0uveau-m0t-de-passe")
@@ -261,8 +267,16 @@ def test_password_reset_bad_link(client):
 def test_profile_home_from_map_point(client, paris):
     user = make_user()
     client.force_login(user)
-    response = client.post("/compte/", {"display_name": "Nadia", "preferred_language": "fr",
-                                        "home_lat": "48.8566", "home_lon": "2.3522", "neighbourhood": ""})
+    response = client.post(
+        "/compte/",
+        {
+            "display_name": "Nadia",
+            "preferred_language": "fr",
+            "home_lat": "48.8566",
+            "home_lon": "2.3522",
+            "neighbourhood": "",
+        },
+    )
     assert response.status_code == 302
     user.refresh_from_db()
     assert user.home_neighbourhood.name == "Saint-Merri"
@@ -279,13 +293,16 @@ def test_profile_home_from_list(client, paris):
     assert user.preferred_language == "en"
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    ({"home_lat": "48.8049", "home_lon": "2.1204"}, "en dehors du territoire"),
-    ({"home_lat": "abc", "home_lon": "2.3"}, "Saisissez un nombre."),
-    ({"home_lat": "95", "home_lon": "2.3"}, "Coordonnées invalides"),
-    ({"neighbourhood": "999"}, "Sélectionnez un choix valide"),
-    ({"preferred_language": "xx"}, "Sélectionnez un choix valide"),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"home_lat": "48.8049", "home_lon": "2.1204"}, "en dehors du territoire"),
+        ({"home_lat": "abc", "home_lon": "2.3"}, "Saisissez un nombre."),
+        ({"home_lat": "95", "home_lon": "2.3"}, "Coordonnées invalides"),
+        ({"neighbourhood": "999"}, "Sélectionnez un choix valide"),
+        ({"preferred_language": "xx"}, "Sélectionnez un choix valide"),
+    ],
+)
 def test_profile_bad_inputs_change_nothing(client, paris, data, message):
     user = make_user()
     client.force_login(user)
@@ -302,7 +319,8 @@ def test_profile_bad_inputs_change_nothing(client, paris, data, message):
 def test_account_pages_need_login(client):
     for url in ["/compte/", "/compte/export/", "/compte/supprimer/", "/compte/notifications/"]:
         response = client.get(url)
-        assert response.status_code == 302 and response.url.startswith(LOGIN), url
+        assert response.status_code == 302, url
+        assert response.url.startswith(LOGIN), url
 
 
 # --- Export and deletion ------------------------------------------------------------------------------

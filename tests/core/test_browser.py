@@ -39,7 +39,8 @@ def test_account_map_picker_sets_the_home_neighbourhood(page, paris):
     assert page.locator(".leaflet-marker-icon").count() == 1
     lat = float(page.locator("#id_home_lat").input_value())
     lon = float(page.locator("#id_home_lon").input_value())
-    assert abs(lat - 48.8566) < 0.003 and abs(lon - 2.3522) < 0.003
+    assert abs(lat - 48.8566) < 0.003
+    assert abs(lon - 2.3522) < 0.003
     page.get_by_role("button", name="Enregistrer").click()
     page.wait_for_selector("text=Profil enregistré.")
     user.refresh_from_db()
@@ -85,7 +86,8 @@ def test_moderation_queue_hides_a_flagged_contribution(page, paris):
     assert axe_violations(page) == []
     contribution.refresh_from_db()
     kept.refresh_from_db()
-    assert contribution.is_hidden and contribution.hidden_reason == "Propos injurieux"
+    assert contribution.is_hidden
+    assert contribution.hidden_reason == "Propos injurieux"
     assert not kept.is_hidden
 
 

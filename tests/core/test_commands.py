@@ -18,8 +18,11 @@ VOLATILE = {"django_session", "django_migrations"}
 
 
 def env_for(home: Path, **extra) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "PARVIS_", "SECRET_KEY",
-                                                                     "ALLOWED_HOSTS", "DJANGO_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DATABASE_URL", "PARVIS_", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_"))
+    }
     env.update(PARVIS_HOME=str(home), **extra)
     return env
 
@@ -33,8 +36,11 @@ def run(args, env, timeout=240):
 def table_counts(db: Path) -> dict[str, int]:
     with sqlite3.connect(db) as conn:
         tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        return {t: conn.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0]  # noqa: S608
-                for t in tables if t not in VOLATILE and not t.startswith("sqlite_")}
+        return {
+            t: conn.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0]  # noqa: S608
+            for t in tables
+            if t not in VOLATILE and not t.startswith("sqlite_")
+        }
 
 
 @pytest.fixture(scope="module")
@@ -52,13 +58,15 @@ def demo_home(tmp_path_factory):
 def test_demo_twice_succeeds_without_duplicates(demo_home):
     home, out1, out2, first, second = demo_home
     assert (home / "secret_key").exists()
-    assert "habitante@demo.parvis.localhost" in out1 and "parvis-demo-2026" in out1
+    assert "habitante@demo.parvis.localhost" in out1
+    assert "parvis-demo-2026" in out1
     assert "habitante@demo.parvis.localhost" in out2
     assert first["core_territory"] == 20 + 80 + 6
     assert first["core_service"] >= 6
     with sqlite3.connect(home / "parvis.sqlite3") as conn:
         demo_accounts = conn.execute(
-            "SELECT role, COUNT(*) FROM core_user WHERE email LIKE '%@demo.parvis.localhost' GROUP BY role").fetchall()
+            "SELECT role, COUNT(*) FROM core_user WHERE email LIKE '%@demo.parvis.localhost' GROUP BY role"
+        ).fetchall()
     assert {role for role, _n in demo_accounts} == {"resident", "moderator", "agent", "mediator", "admin"}
     assert second == first  # every table, every module: nothing duplicated
 
@@ -68,8 +76,12 @@ def test_serve_answers_healthz_and_static_files(demo_home):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    proc = subprocess.Popen([PARVIS, "serve", "--port", str(port), "--workers", "1"],
-                            env=env_for(home, PARVIS_HTTPS="0"), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [PARVIS, "serve", "--port", str(port), "--workers", "1"],
+        env=env_for(home, PARVIS_HTTPS="0"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         body = None
@@ -87,7 +99,9 @@ def test_serve_answers_healthz_and_static_files(demo_home):
             html = response.read().decode()
             assert '<html lang="fr">' in html
             assert "gunicorn" in response.headers.get("Server", "")
-        css = next(part.split('"')[0] for part in html.split('href="')[1:] if part.startswith("/static/core/parvis"))
+        css = next(
+            part.split('"')[0] for part in html.split('href="')[1:] if part.startswith("/static/core/parvis")
+        )
         assert css != "/static/core/parvis.css"  # a hashed, cacheable name from the manifest
         with urllib.request.urlopen(base + css, timeout=10) as response:  # noqa: S310
             assert response.headers["Content-Type"].startswith("text/css")
@@ -105,16 +119,26 @@ def test_serve_answers_healthz_and_static_files(demo_home):
 
 
 def test_check_deploy_is_clean_with_production_settings(tmp_path):
-    env = env_for(tmp_path, SECRET_KEY="k" + os.urandom(40).hex(), PARVIS_HTTPS="1",
-                  ALLOWED_HOSTS="parvis.example.org", PARVIS_SITE_URL="https://parvis.example.org")
+    env = env_for(
+        tmp_path,
+        SECRET_KEY="k" + os.urandom(40).hex(),
+        PARVIS_HTTPS="1",
+        ALLOWED_HOSTS="parvis.example.org",
+        PARVIS_SITE_URL="https://parvis.example.org",
+    )
     result = run(["check", "--deploy", "--fail-level", "WARNING"], env, timeout=120)
     assert "System check identified no issues" in result.stdout
 
 
 def test_check_deploy_flags_an_insecure_setup(tmp_path):
     env = env_for(tmp_path, SECRET_KEY="short", PARVIS_HTTPS="0", PARVIS_DEBUG="1")
-    result = subprocess.run([PARVIS, "check", "--deploy", "--fail-level", "WARNING"], env=env,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [PARVIS, "check", "--deploy", "--fail-level", "WARNING"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode != 0
     assert "security.W009" in result.stderr + result.stdout  # the weak SECRET_KEY is reported
 
@@ -124,7 +148,22 @@ def test_import_territories_command_errors_exit_non_zero(tmp_path):
     bad.write_text('{"type": "FeatureCollection", "features": []}')
     env = env_for(tmp_path)
     run(["migrate", "--no-input", "-v", "0"], env)
-    result = subprocess.run([PARVIS, "import-territories", str(bad), "--level", "district", "--code-field", "c",
-                             "--name-field", "n"], env=env, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [
+            PARVIS,
+            "import-territories",
+            str(bad),
+            "--level",
+            "district",
+            "--code-field",
+            "c",
+            "--name-field",
+            "n",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 2
     assert "aucune entité" in result.stderr

@@ -54,15 +54,18 @@ def test_concurrent_failed_logins_lock_the_account(settings):
     user = make_user()
     run_threads(9, lambda i: accounts.login_failed(user.email))
     user.refresh_from_db()
-    assert user.locked_until is not None and user.failed_login_count == 4
+    assert user.locked_until is not None
+    assert user.failed_login_count == 4
 
 
 def test_concurrent_signups_with_the_same_address_make_one_account():
     def signup(i):
-        return accounts.user_signup(email="Same@Example.org" if i % 2 else "same@example.org",
-                                    password="un-mot-de-passe-solide")
+        return accounts.user_signup(
+            email="Same@Example.org" if i % 2 else "same@example.org", password="un-mot-de-passe-solide"
+        )
 
     results, errors = run_threads(6, signup)
     assert len(results) == 1
-    assert all(isinstance(e, ValidationError) for e in errors) and len(errors) == 5
+    assert all(isinstance(e, ValidationError) for e in errors)
+    assert len(errors) == 5
     assert User.objects.filter(email__iexact="same@example.org").count() == 1

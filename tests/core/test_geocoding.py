@@ -23,17 +23,20 @@ def _no_network(monkeypatch):
     monkeypatch.setattr(geocoding, "_urlopen", refuse)
 
 
-@pytest.mark.parametrize(("query", "district", "neighbourhood"), [
-    ("Hôtel de Ville", "4", "Saint-Merri"),
-    ("12 rue Oberkampf, 75011 Paris", "11", None),
-    ("Quartier Saint-Merri", "4", "Saint-Merri"),
-    ("la goutte d'or", "18", "Goutte-d'Or"),
-    ("75011", "11", None),
-    ("75116", "16", None),
-    ("20e arrondissement", "20", None),
-    ("1er", "1", None),
-    ("GARE DU NORD", "10", None),
-])
+@pytest.mark.parametrize(
+    ("query", "district", "neighbourhood"),
+    [
+        ("Hôtel de Ville", "4", "Saint-Merri"),
+        ("12 rue Oberkampf, 75011 Paris", "11", None),
+        ("Quartier Saint-Merri", "4", "Saint-Merri"),
+        ("la goutte d'or", "18", "Goutte-d'Or"),
+        ("75011", "11", None),
+        ("75116", "16", None),
+        ("20e arrondissement", "20", None),
+        ("1er", "1", None),
+        ("GARE DU NORD", "10", None),
+    ],
+)
 def test_offline_geocoder_finds_the_territory(paris, query, district, neighbourhood):
     from parvis.core.territories import locate
 
@@ -104,47 +107,76 @@ def test_remote_garbage_falls_back_to_offline(paris, settings, monkeypatch):
 
 def test_remote_empty_answer_falls_back_to_offline(paris, settings, monkeypatch):
     settings.PARVIS_GEOCODER = "ban"
-    monkeypatch.setattr(geocoding, "_urlopen",
-                        lambda url, timeout: io.BytesIO(json.dumps({"features": []}).encode()))
+    monkeypatch.setattr(
+        geocoding, "_urlopen", lambda url, timeout: io.BytesIO(json.dumps({"features": []}).encode())
+    )
     assert geocoding.geocode("xyz") is None
 
 
 def test_profile_home_from_address(client, paris):
     user = make_user()
     client.force_login(user)
-    response = client.post("/compte/", {"display_name": "N", "preferred_language": "fr",
-                                        "home_address": "3 rue de la Goutte d'Or", "neighbourhood": ""})
+    response = client.post(
+        "/compte/",
+        {
+            "display_name": "N",
+            "preferred_language": "fr",
+            "home_address": "3 rue de la Goutte d'Or",
+            "neighbourhood": "",
+        },
+    )
     assert response.status_code == 302
     user.refresh_from_db()
-    assert user.home_neighbourhood.name == "Goutte-d'Or" and user.home_district.code == "18"
+    assert user.home_neighbourhood.name == "Goutte-d'Or"
+    assert user.home_district.code == "18"
     assert user.home_address == "3 rue de la Goutte d'Or"
 
 
 def test_profile_unknown_address_changes_nothing(client, paris):
     user = make_user()
     client.force_login(user)
-    response = client.post("/compte/", {"display_name": "Changé", "preferred_language": "fr",
-                                        "home_address": "nulle part", "neighbourhood": ""})
+    response = client.post(
+        "/compte/",
+        {
+            "display_name": "Changé",
+            "preferred_language": "fr",
+            "home_address": "nulle part",
+            "neighbourhood": "",
+        },
+    )
     assert response.status_code == 200
     assert "Adresse introuvable" in response.content.decode()
     user = User.objects.get(pk=user.pk)
-    assert user.home_address == "" and user.display_name != "Changé" and user.home_neighbourhood is None
+    assert user.home_address == ""
+    assert user.display_name != "Changé"
+    assert user.home_neighbourhood is None
 
 
 def test_profile_map_point_wins_over_address(client, paris):
     user = make_user()
     client.force_login(user)
-    client.post("/compte/", {"display_name": "N", "preferred_language": "fr", "home_address": "75018",
-                             "home_lat": "48.8566", "home_lon": "2.3522", "neighbourhood": ""})
+    client.post(
+        "/compte/",
+        {
+            "display_name": "N",
+            "preferred_language": "fr",
+            "home_address": "75018",
+            "home_lat": "48.8566",
+            "home_lon": "2.3522",
+            "neighbourhood": "",
+        },
+    )
     user.refresh_from_db()
     assert user.home_district.code == "4"
 
 
 def test_geocode_api(client, paris):
     data = client.get("/api/territories/geocode", {"q": "Hôtel de Ville"}).json()
-    assert data["location"]["district"]["code"] == "4" and data["source"] == "landmark"
+    assert data["location"]["district"]["code"] == "4"
+    assert data["source"] == "landmark"
     response = client.get("/api/territories/geocode", {"q": "nulle part"})
-    assert response.status_code == 404 and "Lieu introuvable" in response.json()["detail"]
+    assert response.status_code == 404
+    assert "Lieu introuvable" in response.json()["detail"]
     assert client.get("/api/territories/geocode", {"q": " "}).status_code == 400
 
 
@@ -153,7 +185,8 @@ def test_territories_page(client, paris, django_assert_max_num_queries):
         html = client.get("/territoires/").content.decode()
     assert "Contours approximatifs" in html
     assert "parvis import-territories arrondissements.geojson --level district --code-field c_ar" in html
-    assert "Saint-Merri" in html and 'data-map-view' in html
+    assert "Saint-Merri" in html
+    assert "data-map-view" in html
     html = client.get("/territoires/", {"adresse": "Hôtel de Ville"}).content.decode()
     assert "dans le quartier Saint-Merri" in html
     html = client.get("/territoires/", {"adresse": "Lyon"}).content.decode()
@@ -166,4 +199,5 @@ def test_home_says_territories_are_approximate(client, paris):
     assert "Contours approximatifs" in client.get("/").content.decode()
     Territory.objects.update(approximate=False)
     html = client.get("/").content.decode()
-    assert "Contours approximatifs" not in html and "/territoires/" in html
+    assert "Contours approximatifs" not in html
+    assert "/territoires/" in html

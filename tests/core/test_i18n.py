@@ -30,7 +30,9 @@ def test_the_compiled_catalogue_is_up_to_date(tmp_path):
 def test_pages_in_english(client, paris):
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     html = client.get("/").content.decode()
-    assert '<html lang="en">' in html and "Skip to content" in html and "Approximate boundaries." in html
+    assert '<html lang="en">' in html
+    assert "Skip to content" in html
+    assert "Approximate boundaries." in html
     html = client.get("/territoires/", {"adresse": "Hôtel de Ville"}).content.decode()
     assert "in the Saint-Merri neighbourhood" in html
     response = client.post("/compte/connexion/", {"email": "x@example.org", "password": "nope"})

@@ -71,7 +71,9 @@ def test_png_with_transparency_becomes_jpeg():
 
 
 def test_text_file_renamed_jpg_is_refused():
-    upload = SimpleUploadedFile("photo.jpg", b"Bonjour, ceci n'est pas une image.\n" * 20, content_type="image/jpeg")
+    upload = SimpleUploadedFile(
+        "photo.jpg", b"Bonjour, ceci n'est pas une image.\n" * 20, content_type="image/jpeg"
+    )
     with pytest.raises(ValidationError, match="n'est pas une image lisible") as exc:
         process_image(upload)
     assert exc.value.code == "not_image"

@@ -19,11 +19,19 @@ def test_flag_through_the_page(client, contribution):
     resident = make_user()
     client.force_login(resident)
     assert client.get(FLAG_URL.format(pk=contribution.pk)).status_code == 200
-    response = client.post(FLAG_URL.format(pk=contribution.pk) + "?next=/compte/",
-                           {"reason": "abuse", "comment": "Insultes", "next": "/compte/"})
-    assert response.status_code == 302 and response.url == "/compte/"
+    response = client.post(
+        FLAG_URL.format(pk=contribution.pk) + "?next=/compte/",
+        {"reason": "abuse", "comment": "Insultes", "next": "/compte/"},
+    )
+    assert response.status_code == 302
+    assert response.url == "/compte/"
     flag = Flag.objects.get()
-    assert (flag.reporter, flag.reason, flag.comment, flag.target) == (resident, "abuse", "Insultes", contribution)
+    assert (flag.reporter, flag.reason, flag.comment, flag.target) == (
+        resident,
+        "abuse",
+        "Insultes",
+        contribution,
+    )
 
 
 def test_flag_twice_is_refused(client, contribution):
@@ -36,11 +44,14 @@ def test_flag_twice_is_refused(client, contribution):
     assert Flag.objects.count() == 1
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    ({"reason": "boring"}, "Sélectionnez un choix valide"),
-    ({}, "Ce champ est obligatoire."),
-    ({"reason": "other", "comment": "x" * 1001}, "1000 caractères"),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"reason": "boring"}, "Sélectionnez un choix valide"),
+        ({}, "Ce champ est obligatoire."),
+        ({"reason": "other", "comment": "x" * 1001}, "1000 caractères"),
+    ],
+)
 def test_flag_bad_inputs(client, contribution, data, message):
     client.force_login(make_user())
     response = client.post(FLAG_URL.format(pk=contribution.pk), data)
@@ -51,7 +62,8 @@ def test_flag_bad_inputs(client, contribution, data, message):
 
 def test_flag_needs_login_and_an_existing_object(client, contribution):
     response = client.post(FLAG_URL.format(pk=contribution.pk), {"reason": "spam"})
-    assert response.status_code == 302 and "/compte/connexion/" in response.url
+    assert response.status_code == 302
+    assert "/compte/connexion/" in response.url
     client.force_login(make_user())
     assert client.get(FLAG_URL.format(pk=99999)).status_code == 404
     assert client.get("/signaler/core/nothing/1/").status_code == 404
@@ -72,19 +84,29 @@ def test_queue_hide_with_public_reason_and_audit(client, contribution):
         moderation.flag_create(reporter=make_user(), target=contribution, reason="abuse")
     client.force_login(moderator)
     page = client.get("/moderation/").content.decode()
-    assert "Un banc cassé rue de Rivoli" in page and "3 signalements" in page
-    response = client.post(f"/moderation/{_ct(contribution)}/{contribution.pk}/", {"decision": "hide", "reason": ""})
+    assert "Un banc cassé rue de Rivoli" in page
+    assert "3 signalements" in page
+    response = client.post(
+        f"/moderation/{_ct(contribution)}/{contribution.pk}/", {"decision": "hide", "reason": ""}
+    )
     contribution.refresh_from_db()
     assert not contribution.is_hidden  # a public reason is required
-    response = client.post(f"/moderation/{_ct(contribution)}/{contribution.pk}/",
-                           {"decision": "hide", "reason": "Propos injurieux"})
+    response = client.post(
+        f"/moderation/{_ct(contribution)}/{contribution.pk}/",
+        {"decision": "hide", "reason": "Propos injurieux"},
+    )
     assert response.status_code == 302
     contribution.refresh_from_db()
-    assert contribution.is_hidden and contribution.hidden_reason == "Propos injurieux"
+    assert contribution.is_hidden
+    assert contribution.hidden_reason == "Propos injurieux"
     assert contribution.hidden_by == moderator
     assert set(Flag.objects.values_list("decision", flat=True)) == {"hidden"}
     entry = audit_history(contribution).get()
-    assert (entry.actor, entry.action, entry.data) == (moderator, "content.hide", {"reason": "Propos injurieux"})
+    assert (entry.actor, entry.action, entry.data) == (
+        moderator,
+        "content.hide",
+        {"reason": "Propos injurieux"},
+    )
     assert "Un banc cassé" not in client.get("/moderation/").content.decode()
 
 
@@ -104,8 +126,9 @@ def test_residents_cannot_moderate(client, contribution):
     moderation.flag_create(reporter=make_user(), target=contribution, reason="spam")
     client.force_login(make_user())
     assert client.get("/moderation/").status_code == 403
-    response = client.post(f"/moderation/{_ct(contribution)}/{contribution.pk}/",
-                           {"decision": "hide", "reason": "x"})
+    response = client.post(
+        f"/moderation/{_ct(contribution)}/{contribution.pk}/", {"decision": "hide", "reason": "x"}
+    )
     assert response.status_code == 403
     contribution.refresh_from_db()
     assert not contribution.is_hidden
@@ -129,8 +152,12 @@ def test_block_and_unblock(client):
     moderation.user_block(moderator=moderator, user=resident, reason="Spam répété")
     resident.refresh_from_db()
     assert resident.is_blocked
-    assert client.post("/compte/connexion/", {"email": resident.email, "password": "correct-horse-battery-staple"}
-                       ).status_code == 200
+    assert (
+        client.post(
+            "/compte/connexion/", {"email": resident.email, "password": "correct-horse-battery-staple"}
+        ).status_code
+        == 200
+    )
     assert "_auth_user_id" not in client.session
     moderation.user_unblock(moderator=moderator, user=resident)
     resident.refresh_from_db()
@@ -139,7 +166,12 @@ def test_block_and_unblock(client):
 
 
 def test_block_permissions():
-    resident, moderator, other_moderator, admin = make_user(), make_moderator(), make_moderator(), make_admin()
+    resident, moderator, other_moderator, admin = (
+        make_user(),
+        make_moderator(),
+        make_moderator(),
+        make_admin(),
+    )
     with pytest.raises(PermissionDenied):
         moderation.user_block(moderator=resident, user=make_user(), reason="x")
     with pytest.raises(PermissionDenied, match="Seul un administrateur"):
@@ -157,13 +189,16 @@ def test_queue_order_and_query_count(django_assert_max_num_queries):
     with django_assert_max_num_queries(5):
         queue = moderation.moderation_queue()
         assert [q.target.text for q in queue][:4] == ["c2", "c5", "c8", "c11"]
-        assert queue[0].flag_count == 3 and queue[0].reasons == ["spam"] * 3
+        assert queue[0].flag_count == 3
+        assert queue[0].reasons == ["spam"] * 3
 
 
 def test_queue_page_query_count(client, django_assert_max_num_queries):
     reporter = make_user()
     for i in range(15):
-        moderation.flag_create(reporter=reporter, target=Contribution.objects.create(text=f"c{i}"), reason="spam")
+        moderation.flag_create(
+            reporter=reporter, target=Contribution.objects.create(text=f"c{i}"), reason="spam"
+        )
     client.force_login(make_moderator())
     with django_assert_max_num_queries(12):
         assert client.get("/moderation/").status_code == 200
@@ -181,7 +216,9 @@ def test_audit_record_anonymous_actor_and_data():
 
     target = make_user()
     entry = audit_record(actor=AnonymousUser(), action="x.y", target=target, n=1)
-    assert entry.actor is None and entry.object_repr == str(target) and entry.data == {"n": 1}
+    assert entry.actor is None
+    assert entry.object_repr == str(target)
+    assert entry.data == {"n": 1}
     assert audit_record(actor=None, action="system").object_id == ""
 
 
@@ -199,7 +236,9 @@ def test_roles():
     assert make_user(role=Role.AGENT).is_agent
     assert not make_user().is_moderator
     admin = make_admin()
-    assert admin.is_moderator and admin.is_agent and admin.is_city_admin
+    assert admin.is_moderator
+    assert admin.is_agent
+    assert admin.is_city_admin
     assert not make_user(role=Role.MODERATOR, is_active=False).is_moderator
     assert make_user(blocked_at=timezone.now()).is_blocked
 

@@ -23,8 +23,14 @@ def _kind():
 
 def send(recipients, on_commit, **kw):
     with on_commit(execute=True):
-        return notify(recipients=recipients, kind=kw.pop("kind", "ideas.answer"), title="La ville a répondu",
-                      body="Votre idée a reçu une réponse.", url="/idees/1/", **kw)
+        return notify(
+            recipients=recipients,
+            kind=kw.pop("kind", "ideas.answer"),
+            title="La ville a répondu",
+            body="Votre idée a reçu une réponse.",
+            url="/idees/1/",
+            **kw,
+        )
 
 
 def test_notify_in_site_and_by_email(client, django_capture_on_commit_callbacks, settings):
@@ -34,14 +40,15 @@ def test_notify_in_site_and_by_email(client, django_capture_on_commit_callbacks,
     assert len(created) == 1
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
-    assert message.to == ["amina@example.org"] and message.subject == "La ville a répondu"
+    assert message.to == ["amina@example.org"]
+    assert message.subject == "La ville a répondu"
     assert "https://parvis.example/idees/1/" in message.body
     created[0].refresh_from_db()
     assert created[0].emailed_at is not None
     client.force_login(user)
     page = client.get("/compte/notifications/").content.decode()
     assert "La ville a répondu" in page
-    assert "1<span class=\"visually-hidden\"> non lues" in page
+    assert '1<span class="visually-hidden"> non lues' in page
     client.post("/compte/notifications/")
     assert Notification.objects.get().read_at is not None
 
@@ -77,7 +84,8 @@ def test_nothing_preference(django_capture_on_commit_callbacks):
     user = make_user()
     NotificationPreference.objects.create(user=user, kind="ideas.answer", in_site=False, by_email=False)
     assert send([user], django_capture_on_commit_callbacks) == []
-    assert mail.outbox == [] and not Notification.objects.exists()
+    assert mail.outbox == []
+    assert not Notification.objects.exists()
 
 
 def test_preference_is_per_kind(django_capture_on_commit_callbacks):
@@ -91,8 +99,9 @@ def test_inactive_deleted_excluded_and_duplicates(django_capture_on_commit_callb
     author, active = make_user(), make_user()
     inactive = make_user(is_active=False)
     deleted = make_user(deleted_at=timezone.now())
-    created = send([author, active, active, inactive, deleted, None], django_capture_on_commit_callbacks,
-                   exclude=author)
+    created = send(
+        [author, active, active, inactive, deleted, None], django_capture_on_commit_callbacks, exclude=author
+    )
     assert [n.recipient_id for n in created] == [active.pk]
     assert len(mail.outbox) == 1
 
@@ -107,14 +116,16 @@ def test_nothing_sent_when_the_transaction_rolls_back(django_capture_on_commit_c
     user = make_user()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         notify(recipients=[user], kind="ideas.answer", title="x")
-    assert len(callbacks) == 1 and mail.outbox == []
+    assert len(callbacks) == 1
+    assert mail.outbox == []
 
 
 def test_preferences_page(client):
     user = make_user()
     client.force_login(user)
     page = client.get("/compte/notifications/preferences/").content.decode()
-    assert "Réponses à mes idées" in page and 'name="email:ideas.answer"' in page
+    assert "Réponses à mes idées" in page
+    assert 'name="email:ideas.answer"' in page
     # Untick "by e-mail" for ideas.answer, keep everything else.
     data = {f"site:{r.kind}": "on" for r in notification_preferences(user)}
     data.update({f"email:{r.kind}": "on" for r in notification_preferences(user) if r.kind != "ideas.answer"})
@@ -130,7 +141,9 @@ def test_preferences_unknown_kind_is_refused():
 
     user = make_user()
     with pytest.raises(ValidationError, match="Type de notification inconnu"):
-        notification_preferences_set(user=user, choices={"ideas.answer": (False, False), "nope": (True, True)})
+        notification_preferences_set(
+            user=user, choices={"ideas.answer": (False, False), "nope": (True, True)}
+        )
     assert not NotificationPreference.objects.exists()
 
 
@@ -142,7 +155,9 @@ def test_preferences_list_kinds_received_but_not_declared():
 
 def test_notifications_page_query_count(client, django_assert_max_num_queries):
     user = make_user()
-    Notification.objects.bulk_create([Notification(recipient=user, kind="k", title=f"n{i}") for i in range(30)])
+    Notification.objects.bulk_create(
+        [Notification(recipient=user, kind="k", title=f"n{i}") for i in range(30)]
+    )
     client.force_login(user)
     with django_assert_max_num_queries(6):
         assert client.get("/compte/notifications/").status_code == 200

@@ -13,9 +13,13 @@ pytestmark = [pytest.mark.django_db, pytest.mark.ratelimit]
 def test_signup_is_rate_limited(client, settings):
     settings.PARVIS_RATE_LIMITS = {**settings.PARVIS_RATE_LIMITS, "signup": "2/3600"}
     for i in range(2):
-        client.post("/compte/inscription/", {"email": f"p{i}@example.org", "password": "un-mot-de-passe-solide"})
+        client.post(
+            "/compte/inscription/", {"email": f"p{i}@example.org", "password": "un-mot-de-passe-solide"}
+        )
         client.post("/compte/deconnexion/")
-    response = client.post("/compte/inscription/", {"email": "p9@example.org", "password": "un-mot-de-passe-solide"})
+    response = client.post(
+        "/compte/inscription/", {"email": "p9@example.org", "password": "un-mot-de-passe-solide"}
+    )
     assert "Trop de tentatives. Réessayez dans" in response.content.decode()
     assert User.objects.count() == 2
 
@@ -30,8 +34,9 @@ def test_login_is_rate_limited_per_address(client, settings):
     assert "Trop de tentatives" in response.content.decode()
     assert "_auth_user_id" not in client.session
     # Another address (another client IP) is not affected.
-    response = client.post("/compte/connexion/", {"email": users[3].email, "password": PASSWORD},
-                           REMOTE_ADDR="10.0.0.2")
+    response = client.post(
+        "/compte/connexion/", {"email": users[3].email, "password": PASSWORD}, REMOTE_ADDR="10.0.0.2"
+    )
     assert response.status_code == 302
 
 
@@ -44,14 +49,17 @@ def test_limits_are_off_without_the_marker_setting(client, settings):
     assert client.post("/compte/connexion/", {"email": user.email, "password": PASSWORD}).status_code == 302
 
 
-@pytest.mark.parametrize(("method", "url", "data"), [
-    ("post", "/compte/jetons/", {"name": "x"}),
-    ("post", "/compte/", {"display_name": "x", "preferred_language": "fr"}),
-    ("post", "/compte/notifications/", {}),
-    ("post", "/compte/notifications/preferences/", {}),
-    ("post", "/compte/confirmer-a-nouveau/", {}),
-    ("post", "/compte/supprimer/", {"password": "wrong", "confirm": "on"}),
-])
+@pytest.mark.parametrize(
+    ("method", "url", "data"),
+    [
+        ("post", "/compte/jetons/", {"name": "x"}),
+        ("post", "/compte/", {"display_name": "x", "preferred_language": "fr"}),
+        ("post", "/compte/notifications/", {}),
+        ("post", "/compte/notifications/preferences/", {}),
+        ("post", "/compte/confirmer-a-nouveau/", {}),
+        ("post", "/compte/supprimer/", {"password": "wrong", "confirm": "on"}),
+    ],
+)
 def test_every_core_write_page_is_rate_limited(client, settings, method, url, data):
     settings.PARVIS_RATE_LIMITS = {"signup": "1/3600", "login": "1/600", "write": "1/60"}
     client.force_login(make_user())

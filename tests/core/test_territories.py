@@ -19,15 +19,37 @@ HOTEL_DE_VILLE = ("48.8566", "2.3522")
 def import_official():
     districts = shared_file("geo", "paris_arrondissements.geojson")
     quartiers = shared_file("geo", "paris_quartiers_administratifs.geojson")
-    call_command("import-territories", str(districts), "--level", "district", "--code-field", "c_ar",
-                 "--name-field", "l_aroff", stdout=open("/dev/null", "w"))  # noqa: SIM115
-    call_command("import-territories", str(quartiers), "--level", "neighbourhood", "--code-field", "c_quinsee",
-                 "--name-field", "l_qu", "--parent-field", "c_ar", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command(
+        "import-territories",
+        str(districts),
+        "--level",
+        "district",
+        "--code-field",
+        "c_ar",
+        "--name-field",
+        "l_aroff",
+        stdout=open("/dev/null", "w"),
+    )  # noqa: SIM115
+    call_command(
+        "import-territories",
+        str(quartiers),
+        "--level",
+        "neighbourhood",
+        "--code-field",
+        "c_quinsee",
+        "--name-field",
+        "l_qu",
+        "--parent-field",
+        "c_ar",
+        stdout=open("/dev/null", "w"),
+    )  # noqa: SIM115
 
 
 def counts():
-    return (Territory.objects.filter(level=TerritoryLevel.DISTRICT).count(),
-            Territory.objects.filter(level=TerritoryLevel.NEIGHBOURHOOD).count())
+    return (
+        Territory.objects.filter(level=TerritoryLevel.DISTRICT).count(),
+        Territory.objects.filter(level=TerritoryLevel.NEIGHBOURHOOD).count(),
+    )
 
 
 def snapshot():
@@ -60,12 +82,16 @@ def test_reimport_updates_without_duplicates():
 
 
 def test_import_replaces_the_demo_territories_code_for_code(paris):
-    demo = {(t.level, t.code): (t.id, t.name) for t in Territory.objects.exclude(level=TerritoryLevel.PRIORITY)}
+    demo = {
+        (t.level, t.code): (t.id, t.name) for t in Territory.objects.exclude(level=TerritoryLevel.PRIORITY)
+    }
     assert len(demo) == 100  # the demo ships every official code
     assert Territory.objects.filter(approximate=True).count() == Territory.objects.count()
     import_official()
     assert counts() == (20, 80)
-    after = {(t.level, t.code): (t.id, t.name) for t in Territory.objects.exclude(level=TerritoryLevel.PRIORITY)}
+    after = {
+        (t.level, t.code): (t.id, t.name) for t in Territory.objects.exclude(level=TerritoryLevel.PRIORITY)
+    }
     assert set(after) == set(demo)
     for key, (pk, name) in after.items():
         assert demo[key][0] == pk, key  # same row, updated in place: users' home territory is kept
@@ -110,10 +136,18 @@ def test_locate_priority_area(client, paris):
     assert data["priority_area"]["code"] == "DEMO-QPV-02"
 
 
-@pytest.mark.parametrize(("lat", "lon"), [
-    ("abc", "2.35"), ("48.85", ""), ("91", "2.35"), ("48.85", "181"), ("nan", "2.35"), ("48,85", "2,35"),
-    ("inf", "2.35"),
-])
+@pytest.mark.parametrize(
+    ("lat", "lon"),
+    [
+        ("abc", "2.35"),
+        ("48.85", ""),
+        ("91", "2.35"),
+        ("48.85", "181"),
+        ("nan", "2.35"),
+        ("48,85", "2,35"),
+        ("inf", "2.35"),
+    ],
+)
 def test_locate_malformed_coordinates(client, paris, lat, lon):
     response = client.get("/api/territories/locate", {"lat": lat, "lon": lon})
     assert response.status_code in (400, 422)
@@ -178,35 +212,67 @@ def test_city_bounds_without_territories(db):
 
 # --- Bad files: a clear error and nothing changed --------------------------------------------------
 
-FEATURE = {"type": "Feature", "properties": {"code": "X1", "name": "Quartier X"},
-           "geometry": square(2.30, 48.85)}
+FEATURE = {
+    "type": "Feature",
+    "properties": {"code": "X1", "name": "Quartier X"},
+    "geometry": square(2.30, 48.85),
+}
 
 
 def run_import(path, *extra):
-    call_command("import-territories", str(path), "--level", "district", "--code-field", "code",
-                 "--name-field", "name", *extra)
+    call_command(
+        "import-territories",
+        str(path),
+        "--level",
+        "district",
+        "--code-field",
+        "code",
+        "--name-field",
+        "name",
+        *extra,
+    )
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    ({"type": "FeatureCollection", "features": []}, "aucune entité"),
-    ({"type": "FeatureCollection"}, "aucune entité"),
-    ([1, 2], "aucune entité"),
-    ("{not json", "pas du GeoJSON valide"),
-    ({"type": "FeatureCollection", "features": [
-        {**FEATURE, "geometry": {"type": "Point", "coordinates": [2.3, 48.8]}}]}, "doit être un polygone"),
-    ({"type": "FeatureCollection", "features": [
-        {**FEATURE, "geometry": {"type": "LineString", "coordinates": [[2.3, 48.8], [2.4, 48.9]]}}]},
-     "doit être un polygone"),
-    ({"type": "FeatureCollection", "features": [{**FEATURE, "geometry": None}]}, "pas de géométrie"),
-    ({"type": "FeatureCollection", "features": [{**FEATURE, "geometry": {"type": "Polygon"}}]},
-     "géométrie illisible"),
-    ({"type": "FeatureCollection", "features": [{**FEATURE, "properties": {"name": "Sans code"}}]},
-     "« code » est absent"),
-    ({"type": "FeatureCollection", "features": [{**FEATURE, "properties": {"code": "X1"}}]},
-     "« name » est absent"),
-    ({"type": "FeatureCollection", "features": [FEATURE, FEATURE]}, "apparaît deux fois"),
-    ({"type": "FeatureCollection", "features": [FEATURE, "oops"]}, "entité 2"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ({"type": "FeatureCollection", "features": []}, "aucune entité"),
+        ({"type": "FeatureCollection"}, "aucune entité"),
+        ([1, 2], "aucune entité"),
+        ("{not json", "pas du GeoJSON valide"),
+        (
+            {
+                "type": "FeatureCollection",
+                "features": [{**FEATURE, "geometry": {"type": "Point", "coordinates": [2.3, 48.8]}}],
+            },
+            "doit être un polygone",
+        ),
+        (
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {**FEATURE, "geometry": {"type": "LineString", "coordinates": [[2.3, 48.8], [2.4, 48.9]]}}
+                ],
+            },
+            "doit être un polygone",
+        ),
+        ({"type": "FeatureCollection", "features": [{**FEATURE, "geometry": None}]}, "pas de géométrie"),
+        (
+            {"type": "FeatureCollection", "features": [{**FEATURE, "geometry": {"type": "Polygon"}}]},
+            "géométrie illisible",
+        ),
+        (
+            {"type": "FeatureCollection", "features": [{**FEATURE, "properties": {"name": "Sans code"}}]},
+            "« code » est absent",
+        ),
+        (
+            {"type": "FeatureCollection", "features": [{**FEATURE, "properties": {"code": "X1"}}]},
+            "« name » est absent",
+        ),
+        ({"type": "FeatureCollection", "features": [FEATURE, FEATURE]}, "apparaît deux fois"),
+        ({"type": "FeatureCollection", "features": [FEATURE, "oops"]}, "entité 2"),
+    ],
+)
 def test_bad_geojson_changes_nothing(paris, write_geojson, content, message):
     before = snapshot()
     path = write_geojson(content)
@@ -218,8 +284,11 @@ def test_bad_geojson_changes_nothing(paris, write_geojson, content, message):
 def test_one_bad_feature_after_good_ones_changes_nothing(paris, write_geojson):
     before = snapshot()
     good = {**FEATURE, "properties": {"code": "4", "name": "Nouveau nom"}}
-    bad = {**FEATURE, "properties": {"code": "5", "name": "Point"},
-           "geometry": {"type": "Point", "coordinates": [2.3, 48.8]}}
+    bad = {
+        **FEATURE,
+        "properties": {"code": "5", "name": "Point"},
+        "geometry": {"type": "Point", "coordinates": [2.3, 48.8]},
+    }
     with pytest.raises(CommandError, match="entité 2"):
         run_import(write_geojson({"type": "FeatureCollection", "features": [good, bad]}))
     assert snapshot() == before
@@ -236,8 +305,9 @@ def test_unknown_parent_changes_nothing(db, write_geojson):
     feature = {**FEATURE, "properties": {"code": "N1", "name": "Quartier", "ar": "99"}}
     path = write_geojson({"type": "FeatureCollection", "features": [feature]})
     with pytest.raises(ValidationError, match="parents inconnus : 99"):
-        territories.import_geojson(path, level="neighbourhood", code_field="code", name_field="name",
-                                   parent_field="ar")
+        territories.import_geojson(
+            path, level="neighbourhood", code_field="code", name_field="name", parent_field="ar"
+        )
     assert snapshot() == before
 
 
@@ -252,18 +322,23 @@ def test_bad_population_value(db, write_geojson):
     feature = {**FEATURE, "properties": {"code": "X1", "name": "X", "pop": "beaucoup"}}
     path = write_geojson({"type": "FeatureCollection", "features": [feature]})
     with pytest.raises(ValidationError, match="population"):
-        territories.import_geojson(path, level="district", code_field="code", name_field="name",
-                                   population_field="pop")
+        territories.import_geojson(
+            path, level="district", code_field="code", name_field="name", population_field="pop"
+        )
     assert not Territory.objects.exists()
 
 
 def test_neighbourhood_without_parent_field_finds_its_district(db, write_geojson):
     district = make_territory(code="1", geometry=square(2.30, 48.85, 0.05))
-    feature = {**FEATURE, "properties": {"code": "N1", "name": "Q", "pop": 1200},
-               "geometry": square(2.31, 48.86, 0.005)}
+    feature = {
+        **FEATURE,
+        "properties": {"code": "N1", "name": "Q", "pop": 1200},
+        "geometry": square(2.31, 48.86, 0.005),
+    }
     path = write_geojson({"type": "FeatureCollection", "features": [feature]})
-    result = territories.import_geojson(path, level="neighbourhood", code_field="code", name_field="name",
-                                        population_field="pop")
+    result = territories.import_geojson(
+        path, level="neighbourhood", code_field="code", name_field="name", population_field="pop"
+    )
     assert (result.created, result.updated) == (1, 0)
     n = Territory.objects.get(code="N1")
     assert n.parent == district
@@ -272,6 +347,7 @@ def test_neighbourhood_without_parent_field_finds_its_district(db, write_geojson
 
 def test_import_command_reports_counts(db, write_geojson, capsys):
     path = write_geojson({"type": "FeatureCollection", "features": [FEATURE]})
-    call_command("import-territories", str(path), "--level", "district", "--code-field", "code",
-                 "--name-field", "name")
+    call_command(
+        "import-territories", str(path), "--level", "district", "--code-field", "code", "--name-field", "name"
+    )
     assert "1 créés, 0 mis à jour" in capsys.readouterr().out

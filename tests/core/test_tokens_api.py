@@ -22,7 +22,8 @@ def test_command_creates_a_token_that_authenticates(client):
     out = io.StringIO()
     call_command("token", "create", "DEV@example.org", "--name", "script", stdout=out)
     key = out.getvalue().strip()
-    assert key.startswith("pvs_") and len(key) > 30
+    assert key.startswith("pvs_")
+    assert len(key) > 30
     token = ApiToken.objects.get(user=user)
     assert token.name == "script"
     assert token.key_hash == hashlib.sha256(key.encode()).hexdigest()

@@ -17,11 +17,19 @@ class Command(BaseCommand):
 
     def handle(self, *args, **o):
         try:
-            result = import_geojson(o["file"], level=o["level"], code_field=o["code_field"],
-                                    name_field=o["name_field"], parent_field=o["parent_field"],
-                                    population_field=o["population_field"])
+            result = import_geojson(
+                o["file"],
+                level=o["level"],
+                code_field=o["code_field"],
+                name_field=o["name_field"],
+                parent_field=o["parent_field"],
+                population_field=o["population_field"],
+            )
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages), returncode=2)
-        self.stdout.write(self.style.SUCCESS(
-            f"{result.created + result.updated} territoires ({o['level']}) : "
-            f"{result.created} créés, {result.updated} mis à jour."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{result.created + result.updated} territoires ({o['level']}) : "
+                f"{result.created} créés, {result.updated} mis à jour."
+            )
+        )

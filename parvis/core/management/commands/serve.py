@@ -17,9 +17,21 @@ class Command(BaseCommand):
     def handle(self, *args, port, host, workers, threads, **options):
         call_command("collectstatic", interactive=False, verbosity=0)
         gunicorn = shutil.which("gunicorn", path=os.path.dirname(sys.executable)) or shutil.which("gunicorn")
-        argv = [gunicorn or sys.executable, *([] if gunicorn else ["-m", "gunicorn"]), "parvis.wsgi:application",
-                "--bind", f"{host}:{port}", "--workers", str(workers), "--threads", str(threads),
-                "--access-logfile", "-", "--forwarded-allow-ips", os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")]
+        argv = [
+            gunicorn or sys.executable,
+            *([] if gunicorn else ["-m", "gunicorn"]),
+            "parvis.wsgi:application",
+            "--bind",
+            f"{host}:{port}",
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--access-logfile",
+            "-",
+            "--forwarded-allow-ips",
+            os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        ]
         self.stdout.write(self.style.SUCCESS(f"Parvis : http://{host}:{port}/  (Ctrl+C pour arrêter)"))
         self.stdout.flush()
-        os.execv(argv[0], argv)
+        os.execv(argv[0], argv)  # noqa: S606 - gunicorn replaces this process (signals reach it directly)
