@@ -49,9 +49,16 @@ def home(request):
         "core/home.html",
         {
             "modules": available_modules(),
-            "territories_approximate": Territory.objects.filter(approximate=True).exists(),
+            "territories_approximate": territories_are_approximate(),
         },
     )
+
+
+def territories_are_approximate() -> bool:
+    """Whether districts or neighbourhoods still have the demo's computed boundaries."""
+    return Territory.objects.filter(
+        approximate=True, level__in=[TerritoryLevel.DISTRICT, TerritoryLevel.NEIGHBOURHOOD]
+    ).exists()
 
 
 def territories_page(request):
@@ -76,7 +83,7 @@ def territories_page(request):
         .only("id", "code", "name", "population", "approximate")
     )
     districts.sort(key=lambda t: (len(t.code), t.code))
-    approximate = Territory.objects.filter(approximate=True).exists()
+    approximate = territories_are_approximate()
     return render(
         request,
         "core/territories.html",
@@ -441,3 +448,8 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     def post(self, request, *args, **kwargs):
         check_rate(request, "write")
         return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        accounts.login_succeeded(form.user)  # a new password ends a lockout, as the login page promises
+        return response

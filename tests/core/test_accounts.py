@@ -249,6 +249,21 @@ def test_password_reset_flow(client):
     assert "new_password1" not in text(response)
 
 
+def test_password_reset_ends_a_lockout(client):
+    user = make_user(email="locked@example.org")
+    for _ in range(10):
+        login(client, user.email, "wrong-password")
+    client.post("/compte/mot-de-passe/", {"email": "locked@example.org"})
+    link = re.search(r"https?://[^/\s]+(/compte/mot-de-passe/[^\s]+/)", mail.outbox[0].body).group(1)
+    form_url = client.get(link, follow=True).redirect_chain[-1][0]
+    client.post(
+        form_url, {"new_password1": "w-n0uveau-m0t-de-passe", "new_password2": "w-n0uveau-m0t-de-passe"}
+    )
+    response = login(client, user.email, "w-n0uveau-m0t-de-passe")
+    assert response.status_code == 302
+    assert signed_in(client)
+
+
 def test_password_reset_unknown_email_sends_nothing(client):
     response = client.post("/compte/mot-de-passe/", {"email": "nobody@example.org"})
     assert response.status_code == 302  # same answer: no account enumeration

@@ -69,6 +69,8 @@ def test_demo_twice_succeeds_without_duplicates(demo_home):
         ).fetchall()
     assert {role for role, _n in demo_accounts} == {"resident", "moderator", "agent", "mediator", "admin"}
     assert second == first  # every table, every module: nothing duplicated
+    with sqlite3.connect(home / "parvis.sqlite3") as conn:  # WAL is a property of the file: it persists
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
 def test_serve_answers_healthz_and_static_files(demo_home):

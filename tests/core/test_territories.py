@@ -100,6 +100,15 @@ def test_import_replaces_the_demo_territories_code_for_code(paris):
     assert not Territory.objects.exclude(level=TerritoryLevel.PRIORITY).filter(approximate=True).exists()
 
 
+def test_notice_goes_once_official_boundaries_are_imported(client, paris):
+    assert "Contours approximatifs" in client.get("/territoires/").content.decode()
+    import_official()
+    html = client.get("/territoires/").content.decode()
+    assert "Contours approximatifs" not in html
+    assert "Hôtel-de-Ville" in html
+    assert "Saint-Merri" in html
+
+
 def test_import_keeps_users_home_neighbourhood(paris):
     from tests.factories import make_user
 
