@@ -23,7 +23,6 @@ rational arithmetic gives; the explanation (rho, payers, money left) is exact as
 
 from __future__ import annotations
 
-import sys
 from fractions import Fraction
 
 import numpy as np
@@ -103,21 +102,40 @@ class _Run:
 
     # -- exact side ---------------------------------------------------------------------------
     def exact_sig(self, s: int) -> Fraction:
-        value = self.sig_exact.get(s)
-        if value is None:
-            parent = self.exact_sig(self.sig_parent[s])
-            value = max(parent - self.exact_q(self.sig_round[s]), Fraction(0))
-            self.sig_exact[s] = value
-        return value
+        """Exact budget of signature ``s``, computing what it depends on (iteratively, no recursion)."""
+        cache = self.sig_exact
+        if s in cache:
+            return cache[s]
+        stack = [s]
+        while stack:
+            t = stack[-1]
+            if t in cache:
+                stack.pop()
+                continue
+            parent, k = self.sig_parent[t], self.sig_round[t]
+            if parent not in cache:
+                stack.append(parent)
+                continue
+            if k not in self.q_exact:
+                j, sigs, weights = self.rounds[k]
+                missing = [int(x) for x in sigs if int(x) not in cache]
+                if missing:
+                    stack.extend(missing)
+                    continue
+                q = _waterfill([cache[int(x)] for x in sigs], weights, self.costs[j])
+                assert q is not None, "a funded project must have been affordable"
+                self.q_exact[k] = q
+            cache[t] = max(cache[parent] - self.q_exact[k], Fraction(0))
+            stack.pop()
+        return cache[s]
 
     def exact_q(self, k: int) -> Fraction:
-        q = self.q_exact.get(k)
-        if q is None:
+        if k not in self.q_exact:
             j, sigs, weights = self.rounds[k]
-            q = _waterfill([self.exact_sig(int(s)) for s in sigs], weights, self.costs[j])
-            assert q is not None, "a funded project must have been affordable"
-            self.q_exact[k] = q
-        return q
+            values = [self.exact_sig(int(x)) for x in sigs]
+            if k not in self.q_exact:
+                self.q_exact[k] = _waterfill(values, weights, self.costs[j])
+        return self.q_exact[k]
 
     def groups(self, j: int) -> tuple[np.ndarray, list[int]]:
         sigs, inv = np.unique(self.sig[self.s.sup[j]], return_inverse=True)
@@ -137,6 +155,7 @@ class _Run:
 
     def float_rho(self, j: int) -> float | None:
         """Float rho, None if unaffordable; exact fallback when affordability is within rounding."""
+        self.all_rich[j] = False
         s = self.s.sup[j]
         b = self.bud[s]
         w = self.s.supw[j]
@@ -227,8 +246,13 @@ class _Run:
         return chosen
 
 
-def _candidates(election: Election, sup: _Supports) -> tuple[list[int], list[int]]:
-    free = [j for j, c in enumerate(election.costs) if c == 0 and sup.weight[j] > 0]
+def _candidates(election: Election, sup: _Supports, utility: str) -> tuple[list[int], list[int]]:
+    """Free projects funded up front, and the projects MES considers.
+
+    As in pabutools, a voter supports a project when it gives them positive utility: with cost
+    utility a free project gives none, so it is never funded by MES.
+    """
+    free = [j for j, c in enumerate(election.costs) if c == 0 and sup.weight[j] > 0 and utility != "cost"]
     cands = [j for j, c in enumerate(election.costs) if c > 0 and sup.weight[j] > 0]
     return free, cands
 
@@ -251,17 +275,31 @@ def equal_shares(
     step = Fraction(str(increment)) if not isinstance(increment, int | Fraction) else Fraction(increment)
     if completion != "none" and step <= 0:
         raise ValueError("the Add1 increment must be positive")
-    sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))
     sup = _Supports(election)
     votes = [int(w) for w in sup.weight]
     rank = tie_order(tie_break, election.project_ids, election.costs, votes, seed)
-    free, cands = _candidates(election, sup)
+    free, cands = _candidates(election, sup, utility)
     budget = election.budget
     costs = election.costs
     n = sup.num_voters
-    if n == 0:
-        return _outcome(election, sup, utility, completion, [], None, [], 0, votes)
+    chosen: list[int] = []
+    run = None
+    runs = k = 0
+    if n > 0:  # like pabutools, MES funds nothing without voters (a completion still may)
+        chosen, run, runs, k = _add1(election, sup, utility, rank, completion, step, exhaustive_stop, free, cands)
+    iterations = runs
+    extra: list[int] = []
+    if completion == "add1-greedy":
+        spent = sum((costs[j] for j in chosen), Fraction(0))
+        taken = set(chosen)
+        if any(spent + c <= budget for j, c in enumerate(costs) if j not in taken):
+            extra, _, _, _ = greedy_select(election, "cost", tie_break, seed, initial=chosen)
+    return _outcome(election, sup, utility, completion, chosen, run, extra, iterations, votes, k)
 
+
+def _add1(election, sup, utility, rank, completion, step, exhaustive_stop, free, cands):
+    """MES, rerun with a growing per-voter budget when an Add1 completion is asked for."""
+    budget, costs, n = election.budget, election.costs, sup.num_voters
     b_first = budget / n
     run = _Run(election, sup, utility, rank, b_first)
     chosen = free + run.run(cands)
@@ -272,7 +310,7 @@ def equal_shares(
         while True:
             spent = sum((costs[j] for j in chosen), Fraction(0))
             if spent > budget:
-                # keep the previous outcome; rerun it for its explanation
+                # keep the previous outcome, as pabutools does
                 chosen, k, run = prev_chosen, prev_k, prev_run
                 break
             if exhaustive_stop:
@@ -287,14 +325,7 @@ def equal_shares(
             run = _Run(election, sup, utility, rank, b_first + k * step)
             chosen = free + run.run(cands)
             runs += 1
-    iterations = runs
-    extra: list[int] = []
-    if completion == "add1-greedy":
-        spent = sum((costs[j] for j in chosen), Fraction(0))
-        taken = set(chosen)
-        if any(spent + c <= budget for j, c in enumerate(costs) if j not in taken):
-            extra, _, _, _ = greedy_select(election, "cost", tie_break, seed, initial=chosen)
-    return _outcome(election, sup, utility, completion, chosen, run, extra, iterations, votes, k)
+    return chosen, run, runs, k
 
 
 def _outcome(election, sup, utility, completion, chosen, run, extra, iterations, votes, steps=0) -> ex.Outcome:

@@ -209,7 +209,8 @@ def dumps(election: Election, voter_ids: list[str] | None = None) -> str:
         ballot = profile.ballot(v)
         row = [voter_ids[v] if voter_ids else str(v + 1), ",".join(ids[c] for c in ballot)]
         if with_points:
-            row.append(",".join(_fmt(Fraction(x)) for x in profile.ballot_values(v)))
+            # pabutools reads an empty points field as a number; "None" is its empty ballot
+            row.append(",".join(_fmt(Fraction(x)) for x in profile.ballot_values(v)) or "None")
         w.writerow(row)
     return out.getvalue()
 

@@ -104,7 +104,7 @@ class Profile:
             indptr=np.asarray(indptr, dtype=np.int64),
             indices=np.asarray(indices, dtype=np.int32),
             vote_type=vote_type,
-            values=tuple(values) if has_values else None,
+            values=tuple(values) if vote_type in ("cumulative", "scoring") else None,
         )
 
 
