@@ -1,7 +1,7 @@
 """Majority judgment (Balinski and Laraki) for grade ballots, as Paris has used since 2021.
 
 Each voter grades projects (Paris: four grades, from *coup de cœur* to *pas convaincu·e*); a
-project a voter left ungraded gets the lowest grade, or ``missing_grade``. A project's majority
+project a voter left ungraded gets the lowest grade (0 on a 0..k scale), or ``missing_grade``. A project's majority
 grade is the lower median of its grades. Projects with the same majority grade are ordered by the
 majority gauge: a project whose share of grades above its majority grade (p) exceeds the share
 below it (q) comes first, the larger p the better; otherwise the smaller q the better. Remaining
@@ -28,7 +28,7 @@ def majority_grades(election: Election, missing_grade=None) -> list[tuple[Fracti
     n = profile.num_voters
     values = [Fraction(v) for v in profile.values]
     scale = sorted(set(values))
-    lowest = scale[0] if scale else Fraction(0)
+    lowest = min(scale[0], Fraction(0)) if scale else Fraction(0)
     missing = lowest if missing_grade is None else Fraction(str(missing_grade))
     if missing not in scale:
         scale = sorted({*scale, missing})
