@@ -260,8 +260,8 @@ def _ballot_out(b: Ballot, env: Envelope) -> dict:
 )
 def ballot_submit(request, slug: str, envelope: str, payload: BallotIn):
     """``choices``: a list of project ids (approval, knapsack) or ``{project_id: grade 1–4}`` (grades)."""
-    env = _envelope(slug, envelope)
-    ballot = services.ballot_submit(voter=request.auth, envelope=env, choices=payload.choices)
+    env, costs = selectors.vote_target(slug, envelope)
+    ballot = services.ballot_submit(voter=request.auth, envelope=env, choices=payload.choices, costs=costs)
     return Status(201, _ballot_out(ballot, env))
 
 

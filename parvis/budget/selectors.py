@@ -228,3 +228,48 @@ def _neighbourhoods_with_priority_areas() -> set[int]:
 
 def phase_label(campaign: Campaign) -> str:
     return permissions.current_phase(campaign)
+
+
+_VOTE_TARGETS: dict[tuple[str, str], tuple[float, Envelope, dict[int, int]]] = {}
+
+
+def _cache_seconds() -> float:
+    from django.conf import settings
+
+    return float(getattr(settings, "PARVIS_BUDGET_CACHE_SECONDS", 0 if settings.TESTING else 5))
+
+
+def vote_target(campaign_slug: str, envelope_slug: str) -> tuple[Envelope, dict[int, int]]:
+    """The envelope (with its campaign and phases) and its ballot's project costs, kept in the process
+    for a few seconds (``PARVIS_BUDGET_CACHE_SECONDS``, default 5) so that casting a ballot needs no
+    query for them. Phases are dates compared with the clock at each request, so the vote opens and
+    closes on time whatever the cache; a project published or hidden reaches the ballot within the
+    delay. Raises Http404."""
+    import time
+
+    from django.http import Http404
+
+    from .services import ballot_costs
+
+    key = (campaign_slug, envelope_slug)
+    now = time.monotonic()
+    hit = _VOTE_TARGETS.get(key)
+    if hit is not None and hit[0] > now:
+        return hit[1], hit[2]
+    envelope = (
+        Envelope.objects.select_related("campaign", "territory")
+        .filter(campaign__slug=campaign_slug, slug=envelope_slug)
+        .first()
+    )
+    if envelope is None:
+        raise Http404("Enveloppe inconnue.")
+    envelope.campaign = Campaign.objects.prefetch_related("phases").get(pk=envelope.campaign_id)
+    costs = ballot_costs(envelope)
+    seconds = _cache_seconds()
+    if seconds > 0:
+        _VOTE_TARGETS[key] = (now + seconds, envelope, costs)
+    return envelope, costs
+
+
+def vote_targets_clear() -> None:
+    _VOTE_TARGETS.clear()

@@ -5,10 +5,13 @@ Each validates (permissions.ensure, then the data), locks what it must, writes, 
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from parvis.core import territories
@@ -535,50 +538,88 @@ def district_choose(*, voter: User, envelope: Envelope) -> DistrictChoice:
     return DistrictChoice.objects.create(campaign_id=envelope.campaign_id, voter=voter, envelope=envelope)
 
 
+_UPSERT = (
+    "INSERT INTO budget_ballot (envelope_id, voter_id, choices, created_at, updated_at) "
+    "VALUES (%s, %s, %s, %s, %s) "
+    "ON CONFLICT (envelope_id, voter_id) "
+    "DO UPDATE SET choices = excluded.choices, updated_at = excluded.updated_at "
+    "RETURNING id, created_at"
+)
+
+
+def _district_check(voter: User, envelope: Envelope) -> None:
+    """Record the district de cœur on a first district ballot, or refuse another district.
+
+    Insert-or-ignore then read: two concurrent first ballots in two districts cannot both win, since
+    the second insert waits for the first transaction and then reads the committed choice."""
+    DistrictChoice.objects.bulk_create(
+        [DistrictChoice(campaign_id=envelope.campaign_id, voter=voter, envelope=envelope)],
+        ignore_conflicts=True,
+    )
+    existing = (
+        DistrictChoice.objects.filter(campaign_id=envelope.campaign_id, voter=voter)
+        .values_list("envelope_id", "envelope__name")
+        .first()
+    )
+    if existing[0] != envelope.pk:
+        raise ValidationError(
+            _(
+                "Vous avez choisi %(name)s comme arrondissement de cœur : vous ne pouvez voter "
+                "que dans cet arrondissement."
+            )
+            % {"name": existing[1]}
+        )
+
+
 @transaction.atomic
-def ballot_submit(*, voter: User, envelope: Envelope, choices) -> Ballot:
+def ballot_submit(*, voter: User, envelope: Envelope, choices, costs: dict[int, int] | None = None) -> Ballot:
     """Store the voter's ballot in an envelope, or replace it if the campaign allows changes.
 
-    Submissions of one voter are serialised by locking their account row, so that concurrent
-    requests leave exactly one ballot (the database's unique constraint backs this up) and every
-    acknowledged submission is the one stored or one that a later submission replaced.
-    """
+    One ballot per voter and envelope is a unique constraint. When changes are allowed the ballot is
+    written by one atomic upsert (``INSERT … ON CONFLICT DO UPDATE``), so concurrent submissions of
+    one voter leave exactly one ballot, the last one written, and none is lost; otherwise the
+    voter's account row is locked so that only the first submission is stored and the others are
+    refused. ``costs`` (project id -> cost of the ballot's projects) may come from a short-lived
+    cache (``selectors.vote_target``)."""
     campaign = envelope.campaign
     ensure_can_vote(voter, envelope)
-    costs = ballot_costs(envelope)
+    if costs is None:
+        costs = ballot_costs(envelope)
     normalised = ballot_rules.validate_choices(ballot_rules.Spec.of(envelope), choices, costs)
-    User.objects.select_for_update().filter(pk=voter.pk).values_list("pk", flat=True).first()
+    now = timezone.now()
+    if not campaign.allow_ballot_change:
+        User.objects.select_for_update().filter(pk=voter.pk).values_list("pk", flat=True).first()
     if not envelope.is_citywide:
-        existing = (
-            DistrictChoice.objects.filter(campaign=campaign, voter=voter)
-            .values_list("envelope_id", flat=True)
-            .first()
-        )
-        if existing is None:
-            DistrictChoice.objects.create(campaign=campaign, voter=voter, envelope=envelope)
-        elif existing != envelope.pk:
-            name = Envelope.objects.filter(pk=existing).values_list("name", flat=True).first()
+        _district_check(voter, envelope)
+    if not campaign.allow_ballot_change:
+        if Ballot.objects.filter(envelope=envelope, voter=voter).exists():
             raise ValidationError(
                 _(
-                    "Vous avez choisi %(name)s comme arrondissement de cœur : vous ne pouvez voter "
-                    "que dans cet arrondissement."
+                    "Vous avez déjà voté dans cette enveloppe ; "
+                    "cette campagne ne permet pas de modifier son vote."
                 )
-                % {"name": name}
             )
-    ballot = Ballot.objects.filter(envelope=envelope, voter=voter).first()
-    now = timezone.now()
-    if ballot is None:
         return Ballot.objects.create(
             envelope=envelope, voter=voter, choices=normalised, created_at=now, updated_at=now
         )
-    if not campaign.allow_ballot_change:
-        raise ValidationError(
-            _("Vous avez déjà voté dans cette enveloppe ; cette campagne ne permet pas de modifier son vote.")
-        )
-    ballot.choices = normalised
-    ballot.updated_at = now
-    ballot.save(update_fields=["choices", "updated_at"])
-    return ballot
+    field = Ballot._meta.get_field
+    params = [
+        envelope.pk,
+        voter.pk,
+        field("choices").get_db_prep_save(normalised, connection),
+        field("created_at").get_db_prep_save(now, connection),
+        field("updated_at").get_db_prep_save(now, connection),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_UPSERT, params)
+        pk, created_at = cursor.fetchone()
+    if isinstance(created_at, str):  # SQLite returns text
+        created_at = parse_datetime(created_at)
+        if timezone.is_naive(created_at):
+            created_at = timezone.make_aware(created_at, UTC)
+    return Ballot(
+        pk=pk, envelope=envelope, voter=voter, choices=normalised, created_at=created_at, updated_at=now
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -95,3 +95,25 @@ def test_results(client, setup):
 def test_openapi_documents_budget(client):
     schema = client.get("/api/openapi.json").json()
     assert "/api/budget/campaigns/{slug}/envelopes/{envelope}/ballot" in schema["paths"]
+
+
+def test_vote_target_cache_keeps_closing_time(client, setup, settings):
+    """With the cache on, a ballot needs no query for the envelope, yet the vote still closes on time."""
+    settings.PARVIS_BUDGET_CACHE_SECONDS = 60
+    url = "/api/budget/campaigns/bp-api/envelopes/paris/ballot"
+    body = {"choices": [setup["ps"][0].pk]}
+    assert client.post(url, body, content_type="application/json", **setup["auth"]).status_code == 201
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    phase = setup["campaign"].phases.get(kind="vote")
+    # Close the vote by moving the cached phase's end into the past (the cache holds the same dates).
+    from parvis.budget import selectors
+
+    env, _costs = selectors.vote_target("bp-api", "paris")
+    cached = next(p for p in env.campaign.phases.all() if p.kind == "vote")
+    assert cached.pk == phase.pk
+    cached.ends_at = timezone.now() - timedelta(seconds=1)
+    r = client.post(url, body, content_type="application/json", **setup["auth"])
+    assert r.status_code == 403
