@@ -6,6 +6,7 @@ changes (a version number kept in the cache tells every process).
 
 import json
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import shapely
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count, Max
 from django.utils.translation import gettext as _
 from shapely.geometry import Point, mapping, shape
 from shapely.strtree import STRtree
@@ -69,22 +71,42 @@ _index: _Index | None = None
 _lock = threading.Lock()
 
 
+#: How often a process compares its tree with the database (changes made by another process
+#: when the cache is not shared, for example ``parvis import-territories`` beside ``parvis serve``).
+DB_CHECK_SECONDS = 10
+_db_fingerprint: tuple[object, float] = (None, float("-inf"))
+
+
+def _database_fingerprint():
+    global _db_fingerprint
+    now = time.monotonic()
+    fingerprint, checked_at = _db_fingerprint
+    if now - checked_at >= DB_CHECK_SECONDS:
+        fingerprint = tuple(Territory.objects.aggregate(n=Count("id"), last=Max("updated_at")).values())
+        _db_fingerprint = (fingerprint, now)
+    return fingerprint
+
+
 def _current_version():
+    """The shared cache's counter (instant, across servers with Redis) plus a database fingerprint
+    checked every few seconds (so that a change is seen even with a per-process cache)."""
     version = cache.get(_VERSION_KEY)
     if version is None:
         version = 0
         cache.add(_VERSION_KEY, version, timeout=None)
-    return version
+    return (version, _database_fingerprint())
 
 
 def invalidate_index() -> None:
     """Call after territories change so that every process rebuilds its tree."""
     global _index
+    global _db_fingerprint
     try:
         cache.incr(_VERSION_KEY)
     except ValueError:
         cache.set(_VERSION_KEY, 1, timeout=None)
     _index = None
+    _db_fingerprint = (None, float("-inf"))
 
 
 def _get_index() -> _Index:

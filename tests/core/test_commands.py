@@ -145,11 +145,11 @@ def test_check_deploy_flags_an_insecure_setup(tmp_path):
     assert "security.W009" in result.stderr + result.stdout  # the weak SECRET_KEY is reported
 
 
-def test_import_territories_command_errors_exit_non_zero(tmp_path):
+def test_import_territories_command_errors_exit_non_zero(demo_home, tmp_path):
+    home = demo_home[0]
+    before = table_counts(home / "parvis.sqlite3")
     bad = tmp_path / "empty.geojson"
     bad.write_text('{"type": "FeatureCollection", "features": []}')
-    env = env_for(tmp_path)
-    run(["migrate", "--no-input", "-v", "0"], env)
     result = subprocess.run(
         [
             PARVIS,
@@ -162,10 +162,11 @@ def test_import_territories_command_errors_exit_non_zero(tmp_path):
             "--name-field",
             "n",
         ],
-        env=env,
+        env=env_for(home),
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert result.returncode == 2
     assert "aucune entité" in result.stderr
+    assert table_counts(home / "parvis.sqlite3") == before

@@ -360,3 +360,16 @@ def test_import_command_reports_counts(db, write_geojson, capsys):
         "import-territories", str(path), "--level", "district", "--code-field", "code", "--name-field", "name"
     )
     assert "1 créés, 0 mis à jour" in capsys.readouterr().out
+
+
+def test_lookup_sees_a_change_made_by_another_process(paris, monkeypatch):
+    """With a per-process cache, the tree is compared with the database every DB_CHECK_SECONDS."""
+    assert territories.locate(48.8566, 2.3522).district.name == "4e arrondissement"
+    # Another process (no shared cache) renames the district: our cache counter does not move.
+    district = Territory.objects.get(level=TerritoryLevel.DISTRICT, code="4")
+    district.name = "Hôtel-de-Ville"
+    district.save()
+    monkeypatch.setattr(territories, "DB_CHECK_SECONDS", 3600)
+    assert territories.locate(48.8566, 2.3522).district.name == "4e arrondissement"  # not checked yet
+    monkeypatch.setattr(territories, "DB_CHECK_SECONDS", 0)
+    assert territories.locate(48.8566, 2.3522).district.name == "Hôtel-de-Ville"
