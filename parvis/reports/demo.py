@@ -392,7 +392,7 @@ def _random_points(rng: random.Random, count: int) -> list[tuple[float, float]]:
 
 def _reports(stdout, cats: dict[str, Category]) -> int:
     existing = set(
-        Report.objects.filter(client_token__startswith="demo-").values_list("client_token", flat=True)
+        Report.objects.filter(client_token__startswith="demo-")  # noqa: S106.values_list("client_token", flat=True)
     )
     if len(existing) >= DEMO_REPORTS:
         return 0
@@ -490,8 +490,8 @@ def _campaigns(cats: dict[str, Category]) -> None:
         defaults={
             "kind": Campaign.Kind.INFORMATION,
             "title": "Plaques de rue manquantes avant la Fête de la musique",
-            "description": "Aidez-nous à repérer les plaques de nom de rue manquantes ou illisibles dans le centre "
-            "de Paris, pour que chacun s'y retrouve le soir de la fête.",
+            "description": "Aidez-nous à repérer les plaques de nom de rue manquantes ou illisibles "
+            "dans le centre de Paris, pour que chacun s'y retrouve le soir de la fête.",
             "starts_at": now - dt.timedelta(days=7),
             "ends_at": now + dt.timedelta(days=30),
             "category": cats["plaque-rue"],
@@ -540,8 +540,8 @@ def _campaigns(cats: dict[str, Category]) -> None:
         defaults={
             "kind": Campaign.Kind.CODESIGN,
             "title": "Imaginons ensemble la place de la République",
-            "description": "La ville prévoit de réaménager les abords de la place. Placez vos propositions sur la "
-            "carte : bancs, arbres, fontaines, jeux, stationnement vélo… Soutenez celles des autres.",
+            "description": "La ville prévoit de réaménager les abords de la place. Placez vos "
+            "propositions sur la carte : bancs, arbres, fontaines, jeux, stationnement vélo… Soutenez celles des autres.",
             "starts_at": now - dt.timedelta(days=10),
             "ends_at": now + dt.timedelta(days=45),
             "perimeter": {
