@@ -1,0 +1,108 @@
+"""``parvis tally``: JSON and explanations out, a clear message and exit code 2 on bad input."""
+
+import io
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from parvis.budget import rules
+
+# 4 voters, 25 each. MES: "a" (2 supporters pay 20 each, rho 1/2), then "c" (rho 1); "10" and
+# "9" cost more than their one supporter holds; "b"'s supporter has 5 left after "a".
+ELECTION = rules.Election.from_data(
+    {"a": 40, "b": 50, "c": 20, "10": 30, "9": 30},
+    100,
+    [["a"], ["a", "b"], ["c"], ["10", "9"]],
+)
+
+
+@pytest.fixture
+def pb_file(tmp_path):
+    path = tmp_path / "small.pb"
+    rules.pabulib.write(ELECTION, path)
+    return path
+
+
+def tally(*args) -> str:
+    out = io.StringIO()
+    call_command("tally", *map(str, args), stdout=out)
+    return out.getvalue()
+
+
+def test_json_output(pb_file):
+    data = json.loads(tally(pb_file, "--rule", "mes", "--json"))
+    assert data["selected"] == ["a", "c"]
+    assert data["total_cost"] == 60
+    assert data["budget"] == 100
+    assert data["rule"] == "mes/cost"
+    assert data["num_voters"] == 4
+
+
+@pytest.mark.parametrize(
+    ("args", "selected"),
+    [
+        (["--rule", "greedy"], ["a", "10", "9"]),  # by votes; ties: "10" < "9" < "b" < "c"
+        (["--rule", "greedy", "--utility", "approval"], ["a", "c", "10"]),
+        (["--rule", "greedy", "--utility", "approval", "--tie-break", "lottery", "--seed", "1"], None),
+        (["--rule", "mes", "--completion", "add1-greedy"], None),
+        (["--rule", "mes", "--completion", "add1", "--increment", "0.5", "--no-exhaustive-stop"], None),
+        (["--rule", "phragmen"], ["a", "c", "10"]),
+    ],
+)
+def test_rules_and_options(pb_file, args, selected):
+    data = json.loads(tally(pb_file, *args, "--json"))
+    if selected is not None:
+        assert data["selected"] == selected
+    assert data["total_cost"] <= 100
+
+
+def test_explain_says_why(pb_file):
+    text = tally(pb_file, "--rule", "mes", "--explain")
+    assert "a: cost 40, 2 votes; funded (#1, equal shares), rho = 0.5 per unit of utility, paid by 2 supporters" in text
+    assert "b: cost 50, 1 votes; not funded: its supporters could not afford it (they had 5 left)" in text
+    text = tally(pb_file, "--rule", "greedy", "--explain")
+    assert "budget_ran_out_at: 4" in text  # "b" no longer fits
+    assert "c: cost 20, 1 votes; not funded: the budget ran out (rank 5)" in text
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--rule", "borda"], "unknown rule 'borda'"),
+        (["--rule", "mes", "--completion", "add2"], "unknown completion 'add2'"),
+        (["--rule", "mj"], r"majority judgment needs grade \(scoring\) ballots"),
+        (["--rule", "greedy", "--tie-break", "lottery"], "--tie-break lottery needs --seed"),
+        (["--rule", "greedy", "--completion", "add1"], "do not apply to rule greedy"),
+    ],
+)
+def test_bad_arguments_exit_with_code_2(pb_file, args, message):
+    with pytest.raises(CommandError, match=message) as caught:
+        tally(pb_file, *args)
+    assert caught.value.returncode == 2
+
+
+def test_malformed_file_exits_with_code_2(tmp_path):
+    bad = tmp_path / "bad.pb"
+    bad.write_text(rules.pabulib.dumps(ELECTION).replace("\n4;10,9\n", "\n4;10,11\n"))
+    with pytest.raises(CommandError, match=r"line \d+: unknown project id '11'") as caught:
+        tally(bad)
+    assert caught.value.returncode == 2
+    with pytest.raises(CommandError, match="cannot read") as caught:
+        tally(tmp_path / "missing.pb")
+    assert caught.value.returncode == 2
+
+
+@pytest.mark.skipif(shutil.which("parvis") is None and not (sys.prefix and shutil.which("parvis", path=f"{sys.prefix}/bin")), reason="parvis entry point not installed")
+def test_console_command(pb_file):
+    exe = shutil.which("parvis") or shutil.which("parvis", path=f"{sys.prefix}/bin")
+    done = subprocess.run([exe, "tally", str(pb_file), "--rule", "mes", "--json"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["selected"] == ["a", "c"]
+    done = subprocess.run([exe, "tally", str(pb_file), "--rule", "nope"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert "unknown rule 'nope'" in done.stderr
