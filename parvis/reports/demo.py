@@ -391,8 +391,9 @@ def _random_points(rng: random.Random, count: int) -> list[tuple[float, float]]:
 
 
 def _reports(stdout, cats: dict[str, Category]) -> int:
+    demo_prefix = "demo-"
     existing = set(
-        Report.objects.filter(client_token__startswith="demo-")  # noqa: S106.values_list("client_token", flat=True)
+        Report.objects.filter(client_token__startswith=demo_prefix).values_list("client_token", flat=True)
     )
     if len(existing) >= DEMO_REPORTS:
         return 0
@@ -541,7 +542,8 @@ def _campaigns(cats: dict[str, Category]) -> None:
             "kind": Campaign.Kind.CODESIGN,
             "title": "Imaginons ensemble la place de la République",
             "description": "La ville prévoit de réaménager les abords de la place. Placez vos "
-            "propositions sur la carte : bancs, arbres, fontaines, jeux, stationnement vélo… Soutenez celles des autres.",
+            "propositions sur la carte : bancs, arbres, fontaines, jeux, stationnement vélo… "
+            "Soutenez celles des autres.",
             "starts_at": now - dt.timedelta(days=10),
             "ends_at": now + dt.timedelta(days=45),
             "perimeter": {
