@@ -247,3 +247,13 @@ def _ct(obj):
     from django.contrib.contenttypes.models import ContentType
 
     return ContentType.objects.get_for_model(obj).pk
+
+
+def test_blocking_ends_existing_sessions(client):
+    resident = make_user()
+    client.force_login(resident)
+    assert client.get("/compte/").status_code == 200
+    moderation.user_block(moderator=make_moderator(), user=resident, reason="Spam")
+    response = client.get("/compte/")
+    assert response.status_code == 302
+    assert "/compte/connexion/" in response.url
