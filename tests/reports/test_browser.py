@@ -1,0 +1,44 @@
+"""Main journey: a resident reports an anomaly by placing it on the map, end to end (with axe checks)."""
+
+import pytest
+
+from parvis.reports.models import Report
+from tests.browser import axe_violations
+from tests.factories import PASSWORD, make_service, make_user
+
+from .factories import make_report, make_tree
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_report_an_anomaly_on_the_map(page, paris):
+    service = make_service(name="Propreté")
+    _f, _k, leaf = make_tree(service=service)
+    user = make_user(email="ines@example.org")
+    make_report(category=leaf, point=(48.8400, 2.3000))  # something on the public map
+    page.goto(page.base_url + "/compte/connexion/?next=/signalements/")
+    page.get_by_label("Adresse e-mail").fill(user.email)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url("**/signalements/")
+    page.wait_for_selector("#reports-map .leaflet-marker-icon")
+    assert axe_violations(page) == []
+
+    page.get_by_role("link", name="Faire un signalement").first.click()
+    page.get_by_label("Rechercher une catégorie").fill("déchets")
+    page.get_by_role("button", name="Rechercher").click()
+    page.get_by_role("link", name=leaf.name).click()
+    page.wait_for_selector("#report-map.leaflet-container")
+    assert axe_violations(page) == []
+
+    page.locator("#report-map").click(position={"x": 640, "y": 210})
+    assert page.locator("#id_lat").input_value() != ""
+    page.get_by_label("Description").fill("Trois sacs éventrés au pied de l'arbre.")
+    page.get_by_role("button", name="Envoyer le signalement").click()
+    page.wait_for_selector("text=Merci !")
+    report = Report.objects.get(description__startswith="Trois sacs")
+    assert report.author == user
+    assert report.service == service
+    assert page.url.endswith(f"/signalements/{report.pk}/")
+    assert page.get_by_role("heading", name="Suivi").is_visible()
+    assert axe_violations(page) == []
