@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.contenttypes.models import ContentType
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -13,7 +14,16 @@ from django.utils.translation import gettext as _
 
 from . import territories
 from .audit import audit_record
-from .models import ApiToken, Notification, NotificationPreference, Role, Territory, TerritoryLevel, User
+from .models import (
+    ApiToken,
+    AuditEntry,
+    Notification,
+    NotificationPreference,
+    Role,
+    Territory,
+    TerritoryLevel,
+    User,
+)
 from .tasks import send_email
 
 CONFIRM_SALT = "parvis.email-confirm"
@@ -203,6 +213,10 @@ def user_export(user: User) -> dict:
             {"title": n.title, "created_at": n.created_at.isoformat(), "url": n.url}
             for n in user.notifications.all()[:1000]
         ],
+        "notification_preferences": [
+            {"kind": p.kind, "in_site": p.in_site, "by_email": p.by_email}
+            for p in user.notification_preferences.all()
+        ],
         "flags": [
             {"reason": f.reason, "comment": f.comment, "created_at": f.created_at.isoformat()}
             for f in user.flags.all()
@@ -234,5 +248,9 @@ def user_delete(*, user: User, actor: User | None = None) -> None:
     user.deleted_at = timezone.now()
     user.set_unusable_password()
     user.save()
+    # The staff log keeps what was done, but not the person's former name in its text.
+    AuditEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(User), object_id=str(user.pk)
+    ).update(object_repr=user.public_name)
     if actor is not None and actor.pk != user.pk:
         audit_record(actor=actor, action="user.delete", target=user)

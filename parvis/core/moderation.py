@@ -3,8 +3,8 @@
 Any module's contribution model that inherits ``Moderated`` can be flagged and hidden here.
 """
 
-from collections import defaultdict
-from dataclasses import dataclass
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -121,6 +121,14 @@ class QueueItem:
     first_at: object
     last_at: object
     reasons: list[str]
+    comments: list[str] = field(default_factory=list)
+
+    @property
+    def reason_summary(self) -> list[tuple[str, int]]:
+        """(label, count) per reason, most frequent first, for the moderators' page."""
+        labels = dict(FlagReason.choices)
+        counts = Counter(self.reasons)
+        return [(str(labels.get(code, code)), n) for code, n in counts.most_common()]
 
 
 def moderation_queue(limit: int = 100) -> list[QueueItem]:
@@ -141,12 +149,15 @@ def moderation_queue(limit: int = 100) -> list[QueueItem]:
     for g in groups:
         keys |= Q(content_type_id=g["content_type"], object_id=g["object_id"])
     reasons: dict[tuple[int, str], list[str]] = defaultdict(list)
-    for ct_id, object_id, reason in (
+    comments: dict[tuple[int, str], list[str]] = defaultdict(list)
+    for ct_id, object_id, reason, comment in (
         Flag.objects.filter(keys, resolved_at__isnull=True)
         .order_by("created_at")
-        .values_list("content_type", "object_id", "reason")
+        .values_list("content_type", "object_id", "reason", "comment")
     ):
         reasons[(ct_id, object_id)].append(reason)
+        if comment:
+            comments[(ct_id, object_id)].append(comment)
     ids_by_type: dict[int, list[str]] = defaultdict(list)
     for g in groups:
         ids_by_type[g["content_type"]].append(g["object_id"])
@@ -166,6 +177,7 @@ def moderation_queue(limit: int = 100) -> list[QueueItem]:
             g["first"],
             g["last"],
             reasons[(g["content_type"], g["object_id"])],
+            comments[(g["content_type"], g["object_id"])],
         )
         for g in groups
     ]

@@ -354,6 +354,7 @@ def test_export_contains_the_account(client, paris):
     assert data["account"]["display_name"] == "Nadia"
     assert data["account"]["home_neighbourhood"] == "Saint-Merri"
     assert data["api_tokens"][0]["name"] == "mon script"
+    assert data["notification_preferences"] == []
     assert "key_hash" not in text(response)
 
 
@@ -405,11 +406,15 @@ def test_deleted_account_can_sign_up_again(client, django_capture_on_commit_call
     assert User.objects.filter(email="nadia@example.org").count() == 1
 
 
-def test_admin_deletion_is_audited():
+def test_admin_deletion_is_audited_without_the_former_name():
     from parvis.core.audit import audit_history
+    from parvis.core.moderation import user_block
     from tests.factories import make_admin
 
     admin = make_admin()
-    user = make_user()
+    user = make_user(display_name="Nadia Martin")
+    user_block(moderator=admin, user=user, reason="Spam")
     accounts.user_delete(user=user, actor=admin)
-    assert [e.action for e in audit_history(user)] == ["user.delete"]
+    history = list(audit_history(user))
+    assert [e.action for e in history] == ["user.delete", "user.block"]
+    assert {e.object_repr for e in history} == {"Compte supprimé"}

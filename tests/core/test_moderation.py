@@ -80,10 +80,16 @@ def test_flag_on_non_moderated_model_is_refused(client):
 
 def test_queue_hide_with_public_reason_and_audit(client, contribution):
     moderator = make_moderator()
-    for _ in range(3):
+    for _ in range(2):
         moderation.flag_create(reporter=make_user(), target=contribution, reason="abuse")
+    moderation.flag_create(
+        reporter=make_user(), target=contribution, reason="spam", comment="Lien vers un casino"
+    )
     client.force_login(moderator)
     page = client.get("/moderation/").content.decode()
+    assert "Propos injurieux, haineux ou discriminatoires (2)" in page
+    assert "Spam ou publicité" in page
+    assert "Lien vers un casino" in page
     assert "Un banc cassé rue de Rivoli" in page
     assert "3 signalements" in page
     response = client.post(
