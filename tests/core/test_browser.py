@@ -104,3 +104,22 @@ def test_territories_and_preferences_pages_are_accessible(page, paris):
     assert axe_violations(page) == []
     page.set_viewport_size({"width": 360, "height": 740})
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+def test_core_pages_pass_the_accessibility_check(page, paris):
+    from tests.core.conftest import Contribution
+
+    for path in ["/compte/connexion/", "/compte/inscription/", "/compte/mot-de-passe/", "/mentions-legales/",
+                 "/accessibilite/"]:
+        page.goto(page.base_url + path)
+        assert axe_violations(page) == [], path
+    page.goto(page.base_url + "/compte/inscription/")
+    page.get_by_role("button", name="Créer mon compte").click()  # errors shown, still accessible
+    assert page.locator(".error").count() >= 1
+    assert axe_violations(page) == []
+    contribution = Contribution.objects.create(text="Un banc cassé")
+    sign_in(page, make_user())
+    for path in [f"/signaler/core/contribution/{contribution.pk}/", "/compte/notifications/",
+                 "/compte/supprimer/"]:
+        page.goto(page.base_url + path)
+        assert axe_violations(page) == [], path
