@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
+from itertools import chain, repeat
 
 import numpy as np
 
@@ -70,37 +71,66 @@ class EnvelopeOutcome:
 
 
 def _profile(ballots: list, ids: list[str], grades: bool) -> Profile:
-    """A CSR profile of the ballots restricted to ``ids`` (voters whose ballot becomes empty stay)."""
-    column = {pid: i for i, pid in enumerate(ids)}
-    indptr = np.zeros(len(ballots) + 1, dtype=np.int64)
-    indices: list[int] = []
-    values: list[int] = []
-    for v, ballot in enumerate(ballots):
-        if grades:
-            for pid, grade in ballot.items():
-                col = column.get(str(pid))
-                if col is not None:
-                    indices.append(col)
-                    values.append(int(grade))
-        else:
-            for pid in ballot:
-                col = column.get(str(pid))
-                if col is not None:
-                    indices.append(col)
-        indptr[v + 1] = len(indices)
+    """A CSR profile of the ballots restricted to ``ids`` (voters whose ballot becomes empty stay).
+
+    Ballots name projects by id as int or str; ids not in ``ids`` are dropped. Vectorised: a
+    city-wide envelope has hundreds of thousands of ballots."""
+    column: dict = {}
+    for i, pid in enumerate(ids):
+        column[pid] = i
+        if pid.isdigit():
+            column[int(pid)] = i
+    n = len(ballots)
+    lengths = np.fromiter(map(len, ballots), dtype=np.int64, count=n)
+    total = int(lengths.sum())
+    keys = chain.from_iterable(ballots)  # a mapping iterates over its keys (project ids)
+    cols = np.fromiter(map(column.get, keys, repeat(-1)), dtype=np.int64, count=total)
+    mask = cols >= 0
+    rows = np.repeat(np.arange(n), lengths)
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows[mask], minlength=n), out=indptr[1:])
+    values = None
+    if grades:
+        grade_values = np.fromiter(
+            map(int, chain.from_iterable(b.values() for b in ballots)), dtype=np.int64, count=total
+        )
+        values = tuple(grade_values[mask].tolist())
     return Profile(
         num_projects=len(ids),
         indptr=indptr,
-        indices=np.asarray(indices, dtype=np.int32),
+        indices=cols[mask].astype(np.int32),
         vote_type="scoring" if grades else "approval",
-        values=tuple(values) if grades else None,
+        values=values,
     )
 
 
-def _run(rule: str, ids: list[str], costs: dict[str, int], budget: int, ballots: list, grades: bool):
-    election = Election(
-        ids, [Fraction(costs[p]) for p in ids], Fraction(max(budget, 0)), _profile(ballots, ids, grades)
+def _restrict(full: Profile, all_ids: list[str], ids: list[str]) -> Profile:
+    """The profile restricted to the columns of ``ids`` (in that order); every voter is kept."""
+    position = {pid: i for i, pid in enumerate(all_ids)}
+    new_col = np.full(max(len(all_ids), 1), -1, dtype=np.int64)
+    for j, pid in enumerate(ids):
+        new_col[position[pid]] = j
+    mapped = new_col[full.indices.astype(np.int64)]
+    mask = mapped >= 0
+    rows = np.repeat(np.arange(full.num_voters), np.diff(full.indptr))
+    counts = np.bincount(rows[mask], minlength=full.num_voters)
+    indptr = np.zeros(full.num_voters + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    values = None
+    if full.values is not None:
+        values = tuple(np.asarray(full.values, dtype=np.int64)[mask].tolist())
+    return Profile(
+        num_projects=len(ids),
+        indptr=indptr,
+        indices=mapped[mask].astype(np.int32),
+        vote_type=full.vote_type,
+        values=values,
     )
+
+
+def _run(rule: str, ids: list[str], costs: dict[str, int], budget: int, profile: Profile):
+    election = Election(ids, [Fraction(costs[p]) for p in ids], Fraction(max(budget, 0)), profile)
+    ballots = range(profile.num_voters)
     if rule == "mj":
         return rules.majority_judgment(election, missing_grade=MISSING_GRADE)
     if rule == "mes":
@@ -110,16 +140,6 @@ def _run(rule: str, ids: list[str], costs: dict[str, int], budget: int, ballots:
     if rule == "greedy":
         return rules.greedy(election, utility="cost")
     raise ValueError(f"unknown rule {rule!r}")
-
-
-def _votes(data: EnvelopeData) -> dict[str, int]:
-    counts = dict.fromkeys(data.costs, 0)
-    for ballot in data.ballots:
-        for pid in ballot:
-            key = str(pid)
-            if key in counts:
-                counts[key] += 1
-    return counts
 
 
 def _explain(result, stage: str) -> dict:
@@ -139,7 +159,13 @@ def tally_envelope(data: EnvelopeData) -> EnvelopeOutcome:
         raise ValueError("majority judgment needs grade ballots")
     if data.reserved > data.budget:
         raise ValueError("the reserved amount exceeds the envelope")
-    votes = _votes(data)
+    all_ids = list(data.costs)
+    full = _profile(data.ballots, all_ids, data.grades)
+    votes = dict(zip(all_ids, full.support_counts().tolist(), strict=True))
+
+    def run(ids, budget):
+        return _run(data.rule, ids, data.costs, budget, _restrict(full, all_ids, ids))
+
     explained: dict[str, dict] = {}
     selected: list[str] = []
     reserved_left = data.reserved
@@ -177,14 +203,14 @@ def tally_envelope(data: EnvelopeData) -> EnvelopeOutcome:
     open_ids = [p for p in data.costs if p not in explained]
     priority_ids = [p for p in open_ids if p in data.priority]
     if priority_ids and reserved_left > 0:
-        outcome = _run(data.rule, priority_ids, data.costs, reserved_left, data.ballots, data.grades)
+        outcome = run(priority_ids, reserved_left)
         for pid in outcome.selected:
             selected.append(pid)
             reserved_spent += data.costs[pid]
             explained[pid] = _explain(outcome.result(pid), "reserved")
     rest = [p for p in open_ids if p not in explained]
     if rest:
-        outcome = _run(data.rule, rest, data.costs, general_left, data.ballots, data.grades)
+        outcome = run(rest, general_left)
         for pid in outcome.selected:
             selected.append(pid)
             general_spent += data.costs[pid]
@@ -195,9 +221,7 @@ def tally_envelope(data: EnvelopeData) -> EnvelopeOutcome:
     general_left = max(data.budget - data.reserved - general_spent, 0)
     leftover = [p for p in priority_ids if not explained[p]["funded"]]
     if leftover and reserved_left > 0:
-        outcome = _run(
-            data.rule, leftover, data.costs, reserved_left + general_left, data.ballots, data.grades
-        )
+        outcome = run(leftover, reserved_left + general_left)
         for pid in outcome.selected:
             selected.append(pid)
             cost = data.costs[pid]
