@@ -344,6 +344,13 @@ class Report(Moderated):
             ),
             # Map and Open311 lists: by box and by date.
             models.Index(fields=["lat", "lon"], name="reports_latlon"),
+            # The public map shows open reports and recently resolved ones: one small index for each.
+            models.Index(
+                fields=["lat", "lon"],
+                name="reports_map_open",
+                condition=Q(status__in=["new", "to_handle", "scheduled"]),
+            ),
+            models.Index(fields=["closed_at"], name="reports_recent_done", condition=Q(status="done")),
             models.Index(fields=["created_at", "id"], name="reports_created"),
             models.Index(fields=["updated_at", "id"], name="reports_updated"),
             models.Index(fields=["service", "status", "created_at"], name="reports_queue"),

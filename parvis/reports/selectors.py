@@ -128,15 +128,14 @@ def public_reports(filters: ReportFilters | None = None, *, recent_closed_only: 
 
 
 def _recently_closed() -> Q:
+    """Resolved reports still inside their category's visibility window (no join: one arm per window)."""
     now = timezone.now()
-    windows = Category.objects.values_list("resolved_visible_days", flat=True).distinct()
+    windows: dict[int, list[int]] = {}
+    for pk, days in Category.objects.values_list("pk", "resolved_visible_days"):
+        windows.setdefault(days, []).append(pk)
     q = Q(pk__in=[])
-    for days in windows:
-        q |= Q(
-            status=Status.DONE,
-            category__resolved_visible_days=days,
-            closed_at__gte=now - dt.timedelta(days=days),
-        )
+    for days, ids in windows.items():
+        q |= Q(status=Status.DONE, closed_at__gte=now - dt.timedelta(days=days), category_id__in=ids)
     return q
 
 

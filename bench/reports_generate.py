@@ -1,0 +1,187 @@
+"""Generate N reports over Paris in PostgreSQL with COPY, for the reports benchmarks.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/parvis_reports \
+        /work/venv/bin/python bench/reports_generate.py --count 2000000
+
+Loads the demo territories and category tree first (idempotent), then appends reports with random
+points inside the districts, a realistic mix of statuses (most closed, as in DansMaRue) and dates
+spread over seven years. Prints the scale reached and the time it took.
+"""
+
+import argparse
+import datetime as dt
+import io
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "parvis.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+import numpy as np  # noqa: E402
+import shapely  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.utils import timezone  # noqa: E402
+from shapely.geometry import shape  # noqa: E402
+
+from parvis.core import demo as core_demo  # noqa: E402
+from parvis.core.models import Territory, TerritoryLevel  # noqa: E402
+from parvis.reports import demo as reports_demo  # noqa: E402
+from parvis.reports.models import Category, Report  # noqa: E402
+
+STATUSES = np.array(["new", "to_handle", "scheduled", "done", "rejected", "archived"])
+WEIGHTS = np.array([3, 3, 2, 80, 7, 5]) / 100
+COLUMNS = [
+    "category_id",
+    "service_id",
+    "status",
+    "lat",
+    "lon",
+    "address",
+    "location_approximate",
+    "district_id",
+    "neighbourhood_id",
+    "description",
+    "answers",
+    "media_url",
+    "author_email",
+    "author_name",
+    "author_phone",
+    "confirmed_at",
+    "source",
+    "planned_for",
+    "public_reason",
+    "created_at",
+    "updated_at",
+    "resolved_at",
+    "closed_at",
+    "hidden_reason",
+]
+
+
+def points_in_paris(rng, count):
+    districts = list(Territory.objects.filter(level=TerritoryLevel.DISTRICT))
+    geoms = [shape(d.geometry) for d in districts]
+    for g in geoms:
+        shapely.prepare(g)
+    union = shapely.union_all(geoms)
+    shapely.prepare(union)
+    min_x, min_y, max_x, max_y = union.bounds
+    xs, ys = [], []
+    while sum(len(x) for x in xs) < count:
+        x = rng.uniform(min_x, max_x, count)
+        y = rng.uniform(min_y, max_y, count)
+        inside = shapely.contains_xy(union, x, y)
+        xs.append(x[inside])
+        ys.append(y[inside])
+    x = np.concatenate(xs)[:count]
+    y = np.concatenate(ys)[:count]
+    district_ids = np.zeros(count, dtype=np.int64)
+    neighbourhood_ids = np.zeros(count, dtype=np.int64)
+    for d, g in zip(districts, geoms, strict=True):
+        mask = shapely.contains_xy(g, x, y) & (district_ids == 0)
+        district_ids[mask] = d.pk
+        idx = np.nonzero(mask)[0]
+        for n in Territory.objects.filter(level=TerritoryLevel.NEIGHBOURHOOD, parent=d):
+            ng = shape(n.geometry)
+            shapely.prepare(ng)
+            hit = shapely.contains_xy(ng, x[idx], y[idx])
+            neighbourhood_ids[idx[hit]] = n.pk
+    return y, x, district_ids, neighbourhood_ids
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--count", type=int, default=2_000_000)
+    parser.add_argument("--batch", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=311)
+    args = parser.parse_args()
+    if connection.vendor != "postgresql":
+        sys.exit("Run against PostgreSQL (DATABASE_URL=postgres://…).")
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    core_demo.load()
+    reports_demo._categories()
+    cats = list(Category.objects.select_related("parent__parent"))
+    parents = {c.parent_id for c in cats if c.parent_id}
+    leaves = [c for c in cats if c.pk not in parents]
+
+    def family_service(c):
+        node = c
+        while node.service_id is None and node.parent is not None:
+            node = node.parent
+        return node.service_id
+
+    leaf_ids = np.array([c.pk for c in leaves])
+    leaf_service = np.array([family_service(c) or 0 for c in leaves])
+    leaf_hours = np.array([c.target_hours for c in leaves])
+    before = Report.objects.count()
+    rng = np.random.default_rng(args.seed)
+    now = timezone.now()
+    span = 7 * 365 * 86400
+    done = 0
+    while done < args.count:
+        n = min(args.batch, args.count - done)
+        lat, lon, district, neighbourhood = points_in_paris(rng, n)
+        which = rng.integers(0, len(leaves), n)
+        status = rng.choice(STATUSES, n, p=WEIGHTS)
+        age = rng.uniform(0, span, n)
+        handling = rng.exponential(leaf_hours[which] * 3600)
+        buf = io.StringIO()
+        for i in range(n):
+            created = now - dt.timedelta(seconds=float(age[i]))
+            closed_status = status[i] in ("done", "rejected", "archived")
+            closed = min(created + dt.timedelta(seconds=float(handling[i])), now) if closed_status else None
+            service = leaf_service[which[i]]
+            row = [
+                str(leaf_ids[which[i]]),
+                str(service) if service else r"\N",
+                status[i],
+                f"{lat[i]:.6f}",
+                f"{lon[i]:.6f}",
+                "",
+                "f",
+                str(district[i]) if district[i] else r"\N",
+                str(neighbourhood[i]) if neighbourhood[i] else r"\N",
+                "Signalement généré pour les mesures",
+                "{}",
+                "",
+                "bench@example.org",
+                "",
+                "",
+                created.isoformat(),
+                "web",
+                (now.date() + dt.timedelta(days=3)).isoformat() if status[i] == "scheduled" else r"\N",
+                "Hors compétence" if status[i] == "rejected" else "",
+                created.isoformat(),
+                (closed or created).isoformat(),
+                closed.isoformat() if status[i] == "done" else r"\N",
+                closed.isoformat() if closed else r"\N",
+                "",
+            ]
+            buf.write("\t".join(row) + "\n")
+        buf.seek(0)
+        with connection.cursor() as cursor:
+            raw = cursor.cursor
+            with raw.copy(f"COPY reports_report ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+                while chunk := buf.read(1 << 20):
+                    copy.write(chunk)
+        done += n
+        print(f"  {done:,} / {args.count:,} reports ({time.perf_counter() - started:.0f} s)", flush=True)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE reports_report")
+    total = Report.objects.count()
+    print(
+        f"Generated {total - before:,} reports; {total:,} in the table; {time.perf_counter() - started:.0f} s"
+    )
+    print("Command: DATABASE_URL=… python bench/reports_generate.py " + " ".join(sys.argv[1:]))
+
+
+if __name__ == "__main__":
+    main()
