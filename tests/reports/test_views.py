@@ -285,3 +285,13 @@ def test_agent_page_changes_status(client, tree):
     assert "Passage impossible" in response.content.decode()
     report.refresh_from_db()
     assert report.status == Status.DONE
+
+
+def test_pages_in_english(client, tree):
+    _s, leaf = tree
+    make_report(category=leaf)
+    body = client.get("/signalements/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Reports of the public space" in body
+    assert "Make a report" in body
+    form = client.get(f"/signalements/nouveau/{leaf.code}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Cannot use the map?" in form
