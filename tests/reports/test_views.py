@@ -295,3 +295,20 @@ def test_pages_in_english(client, tree):
     assert "Make a report" in body
     form = client.get(f"/signalements/nouveau/{leaf.code}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Cannot use the map?" in form
+
+
+def test_admin_pages(client, tree):
+    from tests.factories import make_admin
+
+    _s, leaf = tree
+    report = make_report(category=leaf)
+    client.force_login(make_admin())
+    for url in [
+        "/admin/reports/category/",
+        f"/admin/reports/category/{leaf.pk}/change/",
+        "/admin/reports/report/",
+        f"/admin/reports/report/{report.pk}/change/",
+        "/admin/reports/campaign/add/",
+        "/admin/reports/open311key/",
+    ]:
+        assert client.get(url).status_code == 200, url

@@ -20,7 +20,10 @@
     } }).addTo(points);
   });
   points.addTo(map);
-  L.control.layers(null, { "Contributions": points, "Carte de chaleur": heatLayer }).addTo(map);
+  var overlays = {};
+  overlays[el.dataset.labelPoints || "Contributions"] = points;
+  overlays[el.dataset.labelHeat || "Heat map"] = heatLayer;
+  L.control.layers(null, overlays).addTo(map);
   if (el.dataset.picker) {
     var lat = document.getElementById("id_lat"), lon = document.getElementById("id_lon"), marker = null;
     map.on("click", function (e) {
