@@ -123,3 +123,19 @@ def test_core_pages_pass_the_accessibility_check(page, paris):
                  "/compte/supprimer/"]:
         page.goto(page.base_url + path)
         assert axe_violations(page) == [], path
+
+
+def test_map_picker_works_with_the_keyboard(page, paris):
+    user = make_user()
+    sign_in(page, user)
+    page.goto(page.base_url + "/compte/")
+    page.wait_for_selector("#home-map.leaflet-container")
+    page.locator("#home-map").focus()
+    page.keyboard.press("Enter")
+    assert page.locator("#home-map .leaflet-marker-icon").count() == 1
+    assert page.locator("#home-map-status").text_content().startswith("Domicile placé")
+    page.get_by_role("button", name="Enregistrer").click()
+    page.wait_for_selector("text=Profil enregistré.")
+    assert page.get_by_text("Votre quartier :").is_visible()
+    user.refresh_from_db()
+    assert user.home_district.code == "4"

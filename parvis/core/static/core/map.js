@@ -35,6 +35,15 @@
       place(start); map.setView(start, 16);
     }
     map.on("click", function (e) { place(e.latlng); });
+    // Keyboard: the arrows move the map (Leaflet), Enter or Space places the point at its centre.
+    el.addEventListener("keydown", function (e) {
+      if ((e.key === "Enter" || e.key === " ") && e.target === el) {
+        e.preventDefault();
+        place(map.getCenter());
+        var status = document.getElementById(el.dataset.status || "");
+        if (status) { status.textContent = el.dataset.placedText || ""; }
+      }
+    });
     el.parvisMap = map;
   }
 
