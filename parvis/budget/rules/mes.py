@@ -23,6 +23,7 @@ rational arithmetic gives; the explanation (rho, payers, money left) is exact as
 
 from __future__ import annotations
 
+import heapq
 from fractions import Fraction
 
 import numpy as np
@@ -98,7 +99,7 @@ class _Run:
         self.rounds: list[tuple[int, np.ndarray, list[int]]] = []  # project, groups' sigs, weights
         self.q_exact: dict[int, Fraction] = {}
         self.unaffordable_at: dict[int, int] = {}
-        self.all_rich: dict[int, bool] = {}  # last float evaluation: every supporter surely pays c/W
+        self.exact_fast: dict[int, Fraction] = {}  # exact rho known from the last float evaluation
 
     # -- exact side ---------------------------------------------------------------------------
     def exact_sig(self, s: int) -> Fraction:
@@ -143,8 +144,8 @@ class _Run:
         return sigs, weights
 
     def exact_rho(self, j: int) -> Fraction | None:
-        if self.all_rich.get(j):
-            return self.costs[j] / self.s.weight[j] / self.util[j]
+        if j in self.exact_fast:
+            return self.exact_fast[j]
         sigs, weights = self.groups(j)
         q = _waterfill([self.exact_sig(int(s)) for s in sigs], weights, self.costs[j])
         return None if q is None else q / self.util[j]
@@ -154,8 +155,13 @@ class _Run:
         return _REL * rho + (_ABS * self.b0f + 1e-13 * self.cf[j]) / self.uf[j]
 
     def float_rho(self, j: int) -> float | None:
-        """Float rho, None if unaffordable; exact fallback when affordability is within rounding."""
-        self.all_rich[j] = False
+        """Float rho, None if unaffordable; exact fallback when affordability is within rounding.
+
+        When every supporter either has exactly nothing left or surely holds more than the equal
+        share ``c / (payers)``, that share is the price and its exact value is known for free; this
+        is where exact ties (equal numbers of payers) come from, so it keeps tie checks cheap.
+        """
+        self.exact_fast.pop(j, None)
         s = self.s.sup[j]
         b = self.bud[s]
         w = self.s.supw[j]
@@ -167,66 +173,71 @@ class _Run:
         if avail <= c + margin:
             rho = self.exact_rho(j)
             return None if rho is None else float(rho)
+        zero = self.sig[s] == 0
+        payers = self.s.weight[j] - (int(w[zero].sum()) if zero.any() else 0)
+        q = c / payers
+        live = b[~zero] if zero.any() else b
+        if live.min() > q * (1 + 1e-9) + _ABS * self.b0f:
+            self.exact_fast[j] = self.costs[j] / payers / self.util[j]
+            return q / self.uf[j]
         big_w = float(self.s.weight[j])
-        q = c / big_w
-        bmin = b.min()
-        self.all_rich[j] = bmin > q * (1 + 1e-9) + _ABS * self.b0f
-        if bmin < q:
-            order = np.argsort(b)
-            bs = b[order]
-            ws = w[order]
-            paid = np.concatenate(([0.0], np.cumsum(ws * bs)[:-1]))
-            rem = big_w - np.concatenate(([0.0], np.cumsum(ws)[:-1]))
-            qk = (c - paid) / rem
-            ok = np.flatnonzero(qk <= bs * (1 + 1e-15) + 1e-300)
-            k = int(ok[0]) if len(ok) else len(bs) - 1
-            q = float(qk[k])
-        return q / self.uf[j]
+        order = np.argsort(b)
+        bs = b[order]
+        ws = w[order]
+        paid = np.concatenate(([0.0], np.cumsum(ws * bs)[:-1]))
+        rem = big_w - np.concatenate(([0.0], np.cumsum(ws)[:-1]))
+        qk = (c - paid) / rem
+        ok = np.flatnonzero(qk <= bs * (1 + 1e-15) + 1e-300)
+        k = int(ok[0]) if len(ok) else len(bs) - 1
+        return float(qk[k]) / self.uf[j]
 
     def pay(self, j: int, q: float) -> None:
+        """Every supporter pays ``q`` or all they have left; supporters sharing a signature move together."""
         s = self.s.sup[j]
         sigs, inv = np.unique(self.sig[s], return_inverse=True)
         weights = np.bincount(inv, weights=self.s.supw[j]).astype(np.int64).tolist()
         k = len(self.rounds)
         self.rounds.append((j, sigs, weights))
-        old = self.sig_f[sigs]
-        new = old - q
-        tol = _ABS * self.b0f
+        new = self.sig_f[sigs] - q
+        keep = (sigs != 0) & (new >= -_ABS * self.b0f)  # the others certainly have nothing left: signature 0
+        n_new = int(keep.sum())
         new_ids = np.zeros(len(sigs), dtype=np.int64)
-        need = self.n_sigs + len(sigs)
-        if need > len(self.sig_f):
-            self.sig_f = np.concatenate((self.sig_f, np.zeros(need + len(self.sig_f))))
-        for g in range(len(sigs)):
-            if sigs[g] == 0 or new[g] < -tol:
-                continue  # certainly nothing left: signature 0
-            sid = self.n_sigs
-            self.n_sigs += 1
-            self.sig_parent.append(int(sigs[g]))
-            self.sig_round.append(k)
-            self.sig_f[sid] = max(new[g], 0.0)
-            new_ids[g] = sid
+        if n_new:
+            need = self.n_sigs + n_new
+            if need > len(self.sig_f):
+                self.sig_f = np.concatenate((self.sig_f, np.zeros(need + len(self.sig_f))))
+            ids = np.arange(self.n_sigs, need)
+            new_ids[keep] = ids
+            self.sig_f[ids] = np.maximum(new[keep], 0.0)
+            self.sig_parent.extend(sigs[keep].tolist())
+            self.sig_round.extend([k] * n_new)
+            self.n_sigs = need
         self.sig[s] = new_ids[inv]
         self.bud[s] = self.sig_f[new_ids][inv]
 
     # -- the rule ------------------------------------------------------------------------------
     def run(self, candidates: list[int]) -> list[int]:
-        """Projects funded, in order (candidates: supported projects of positive cost)."""
-        stale = {j: self.cf[j] / (self.s.weight[j] * self.uf[j]) for j in candidates}
-        remaining = set(candidates)
+        """Projects funded, in order (candidates: supported projects of positive cost).
+
+        Prices only rise as voters spend, so a project's last computed rho is a lower bound: the
+        projects are kept in a heap by that bound and only those that could still win are recomputed.
+        """
+        heap = [(self.cf[j] / (self.s.weight[j] * self.uf[j]), j) for j in candidates]
+        heapq.heapify(heap)
         chosen: list[int] = []
-        while remaining:
+        while heap:
             best = float("inf")
             best_err = 0.0
             evaluated: list[tuple[float, int]] = []
-            for j in sorted(remaining, key=stale.__getitem__):
-                if stale[j] - self.err(j, stale[j]) > best + best_err:
+            while heap:
+                stale, j = heap[0]
+                if stale - self.err(j, stale) > best + best_err:
                     break
+                heapq.heappop(heap)
                 rho = self.float_rho(j)
                 if rho is None:
-                    remaining.discard(j)
                     self.unaffordable_at[j] = len(chosen)
                     continue
-                stale[j] = rho
                 evaluated.append((rho, j))
                 if rho < best:
                     best, best_err = rho, self.err(j, rho)
@@ -240,9 +251,12 @@ class _Run:
                 exact = {j: r for j, r in exact.items() if r is not None}
                 low = min(exact.values())
                 winner = min((j for j, r in exact.items() if r == low), key=self.rank.__getitem__)
-            remaining.discard(winner)
             chosen.append(winner)
-            self.pay(winner, stale[winner] * self.uf[winner])
+            for rho, j in evaluated:
+                if j == winner:
+                    self.pay(j, rho * self.uf[j])
+                else:
+                    heapq.heappush(heap, (rho, j))
         return chosen
 
 
