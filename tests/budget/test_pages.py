@@ -223,3 +223,11 @@ def test_paper_page(client, vote):
     )
     assert r.status_code == 302
     assert "second agent" in text(client.get(r["Location"]))
+
+
+def test_ballot_page_in_english(client, vote):
+    client.force_login(make_voter())
+    client.cookies["django_language"] = "en"
+    page = text(client.get(reverse("budget:ballot", args=["bp-2027", "paris"]), HTTP_ACCEPT_LANGUAGE="en"))
+    assert "Cast my vote" in page
+    assert "Valider mon vote" not in page
