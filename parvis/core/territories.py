@@ -167,6 +167,13 @@ class ImportResult:
     updated: int = 0
 
 
+def _code(value) -> str:
+    """Codes compared as text whatever the export typed them as (7510401, "7510401" or 7510401.0)."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
 def _polygonal(geometry: dict, where: str):
     try:
         geom = shape(geometry)
@@ -229,7 +236,7 @@ def import_geojson(
                     % {"where": where, "field": field}
                 )
         geom = _polygonal(feature["geometry"], where)
-        code = str(props[code_field]).strip()
+        code = _code(props[code_field])
         if len(code) > 64:
             raise ValidationError(
                 _("%(where)s : le code « %(code)s » dépasse 64 caractères.")
@@ -258,7 +265,7 @@ def import_geojson(
                 code,
                 str(props[name_field]).strip()[:200],
                 geom,
-                str(props[parent_field]).strip() if parent_field else None,
+                _code(props[parent_field]) if parent_field else None,
                 population,
             )
         )

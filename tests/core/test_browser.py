@@ -109,8 +109,13 @@ def test_territories_and_preferences_pages_are_accessible(page, paris):
 def test_core_pages_pass_the_accessibility_check(page, paris):
     from tests.core.conftest import Contribution
 
-    for path in ["/compte/connexion/", "/compte/inscription/", "/compte/mot-de-passe/", "/mentions-legales/",
-                 "/accessibilite/"]:
+    for path in [
+        "/compte/connexion/",
+        "/compte/inscription/",
+        "/compte/mot-de-passe/",
+        "/mentions-legales/",
+        "/accessibilite/",
+    ]:
         page.goto(page.base_url + path)
         assert axe_violations(page) == [], path
     page.goto(page.base_url + "/compte/inscription/")
@@ -119,8 +124,11 @@ def test_core_pages_pass_the_accessibility_check(page, paris):
     assert axe_violations(page) == []
     contribution = Contribution.objects.create(text="Un banc cassé")
     sign_in(page, make_user())
-    for path in [f"/signaler/core/contribution/{contribution.pk}/", "/compte/notifications/",
-                 "/compte/supprimer/"]:
+    for path in [
+        f"/signaler/core/contribution/{contribution.pk}/",
+        "/compte/notifications/",
+        "/compte/supprimer/",
+    ]:
         page.goto(page.base_url + path)
         assert axe_violations(page) == [], path
 

@@ -373,3 +373,19 @@ def test_lookup_sees_a_change_made_by_another_process(paris, monkeypatch):
     assert territories.locate(48.8566, 2.3522).district.name == "4e arrondissement"  # not checked yet
     monkeypatch.setattr(territories, "DB_CHECK_SECONDS", 0)
     assert territories.locate(48.8566, 2.3522).district.name == "Hôtel-de-Ville"
+
+
+def test_codes_typed_as_text_or_float_match(db, write_geojson):
+    make_territory(code="4", geometry=square(2.30, 48.85, 0.05))
+    features = [
+        {**FEATURE, "properties": {"code": 7510401.0, "name": "Saint-Merri", "ar": 4.0}},
+        {**FEATURE, "properties": {"code": " 7510402 ", "name": "Saint-Gervais", "ar": "4"}},
+    ]
+    path = write_geojson({"type": "FeatureCollection", "features": features})
+    territories.import_geojson(
+        path, level="neighbourhood", code_field="code", name_field="name", parent_field="ar"
+    )
+    assert sorted(Territory.objects.filter(parent__code="4").values_list("code", flat=True)) == [
+        "7510401",
+        "7510402",
+    ]
