@@ -238,7 +238,8 @@ def _resolve_service(code: str) -> tuple[Category, Campaign | None]:
         if campaign is None:
             raise Open311Error(404, _("Service inconnu : %(code)s.") % {"code": code[:64]})
         return campaign.category, campaign
-    category = next((c for c in _leaf_categories() if c.code == code), None)
+    category = (Category.objects.filter(code=code, is_active=True)
+                .exclude(children__is_active=True).select_related("parent__parent").first())
     if category is None:
         raise Open311Error(404, _("Service inconnu : %(code)s.") % {"code": code[:64]})
     return category, None
