@@ -324,8 +324,8 @@ def ballot_summary(request, slug, envelope_slug):
 def results(request, slug):
     campaign = selectors.campaign_get(slug)
     rows = []
-    for result in selectors.results(campaign):
-        names = dict(Project.objects.filter(envelope=result.envelope).values_list("pk", "title"))
+    names = dict(Project.objects.filter(campaign=campaign).values_list("pk", "title"))
+    for result in selectors.results(campaign).prefetch_related("envelope__overrides__project"):
         projects = sorted(
             result.data.get("projects", {}).values(),
             key=lambda p: (not p["funded"], p.get("position") or 10**9, -p["votes"]),
@@ -340,7 +340,7 @@ def results(request, slug):
                 "result": result,
                 "envelope": result.envelope,
                 "projects": projects,
-                "overrides": result.envelope.overrides.select_related("project"),
+                "overrides": result.envelope.overrides.all(),
             }
         )
     return render(

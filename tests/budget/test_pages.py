@@ -231,3 +231,43 @@ def test_ballot_page_in_english(client, vote):
     page = text(client.get(reverse("budget:ballot", args=["bp-2027", "paris"]), HTTP_ACCEPT_LANGUAGE="en"))
     assert "Cast my vote" in page
     assert "Valider mon vote" not in page
+
+
+def test_results_page_queries_do_not_grow_with_envelopes(client, vote, django_assert_max_num_queries):
+    campaign = set_phase(vote["campaign"], "results")
+    for i in range(6):
+        env = make_envelope(campaign, territory=make_district(), slug=f"x{i}", amount=100)
+        make_project(env, cost=50)
+    for env in campaign.envelopes.all():
+        env.campaign = campaign
+        services.results_compute(actor=make_admin(), envelope=env, check_permission=True)
+    with django_assert_max_num_queries(10):
+        r = client.get(reverse("budget:results", args=["bp-2027"]))
+    assert r.status_code == 200
+
+
+def test_idea_with_photo(client, paris):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    campaign = make_campaign(open_phase="ideas", slug="bp-photo")
+    make_envelope(campaign, slug="paris")
+    client.force_login(make_user())
+    buf = io.BytesIO()
+    Image.new("RGB", (40, 30), "green").save(buf, "JPEG")
+    photo = SimpleUploadedFile("a.jpg", buf.getvalue(), content_type="image/jpeg")
+    r = client.post(
+        reverse("budget:idea_create", args=["bp-photo"]),
+        {"title": "Un mur végétal", "body": "Un mur végétal contre la chaleur dans la cour.", "photo": photo},
+    )
+    assert r.status_code == 302
+    assert Project.objects.get().photos.count() == 1
+    bad = SimpleUploadedFile("b.jpg", b"not an image", content_type="image/jpeg")
+    r = client.post(
+        reverse("budget:idea_create", args=["bp-photo"]),
+        {"title": "Un autre mur", "body": "Un mur végétal contre la chaleur dans la cour.", "photo": bad},
+    )
+    assert r.status_code == 400
+    assert Project.objects.count() == 1

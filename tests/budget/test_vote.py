@@ -252,3 +252,45 @@ def test_concurrent_submissions_of_one_voter_leave_exactly_one_ballot():
     for v, e, c in stored:
         assert (v, e, c) in acknowledged
     assert DistrictChoice.objects.count() == 4
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_first_ballots_in_two_districts_choose_one():
+    if connection.vendor != "postgresql":
+        pytest.skip("true concurrency needs PostgreSQL (SQLite serialises every write)")
+    from parvis.budget.models import Envelope
+
+    campaign = make_campaign(open_phase="vote")
+    envs = [
+        make_envelope(campaign, territory=make_district(), slug=f"d{i}", amount=500_000) for i in range(2)
+    ]
+    projects = [make_project(e, cost=100_000) for e in envs]
+    voter = make_voter()
+    barrier = threading.Barrier(8)
+    outcomes = []
+
+    def worker(i):
+        from django.db import connection as conn
+
+        try:
+            env = Envelope.objects.select_related("campaign").get(pk=envs[i % 2].pk)
+            barrier.wait(timeout=10)
+            services.ballot_submit(voter=voter, envelope=env, choices=[projects[i % 2].pk])
+            outcomes.append(("ok", env.pk))
+        except ValidationError as exc:
+            outcomes.append(("refused", exc.messages[0]))
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    choice = DistrictChoice.objects.get(voter=voter)
+    assert Ballot.objects.filter(voter=voter).count() == 1
+    assert Ballot.objects.get(voter=voter).envelope_id == choice.envelope_id
+    assert {pk for kind, pk in outcomes if kind == "ok"} == {choice.envelope_id}
+    assert all("arrondissement de cœur" in m for kind, m in outcomes if kind == "refused")
+    assert len(outcomes) == 8
