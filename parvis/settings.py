@@ -251,7 +251,10 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
-PARVIS_HTTPS = env_bool("PARVIS_HTTPS", not DEBUG and not TESTING and os.environ.get("PARVIS_DEMO") != "1")
+# An installation made by `parvis demo` (marker file in PARVIS_HOME) is served over plain HTTP on 127.0.0.1,
+# by `parvis demo` and by `parvis serve` alike; anything else defaults to HTTPS-only cookies and redirects.
+PARVIS_IS_DEMO = os.environ.get("PARVIS_DEMO") == "1" or (PARVIS_HOME / "demo-installation").exists()
+PARVIS_HTTPS = env_bool("PARVIS_HTTPS", not DEBUG and not TESTING and not PARVIS_IS_DEMO)
 SESSION_COOKIE_SECURE = PARVIS_HTTPS
 CSRF_COOKIE_SECURE = PARVIS_HTTPS
 SECURE_SSL_REDIRECT = PARVIS_HTTPS and env_bool("PARVIS_SSL_REDIRECT", True)

@@ -18,6 +18,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, port, no_serve, workers, **options):
         self.stdout.write(f"Parvis home: {settings.PARVIS_HOME}")
+        settings.PARVIS_HOME.mkdir(parents=True, exist_ok=True)
+        marker = settings.PARVIS_HOME / "demo-installation"
+        if not marker.exists():
+            # `parvis serve` on this home then keeps plain HTTP on 127.0.0.1 (see settings.PARVIS_IS_DEMO).
+            marker.write_text("Made by `parvis demo`: served over plain HTTP, demo accounts.\n")
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write("Base de données à jour.")
         core_demo.load(self.stdout)
