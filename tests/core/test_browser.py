@@ -147,3 +147,16 @@ def test_map_picker_works_with_the_keyboard(page, paris):
     assert page.get_by_text("Votre quartier :").is_visible()
     user.refresh_from_db()
     assert user.home_district.code == "4"
+
+
+def test_account_page_fits_a_360px_phone(page, paris):
+    page.set_viewport_size({"width": 360, "height": 740})
+    sign_in(page, make_user())
+    page.goto(page.base_url + "/compte/")
+    page.get_by_label("Nom du jeton").fill("mon téléphone")
+    page.get_by_role("button", name="Créer un jeton").click()
+    page.wait_for_selector("code:has-text('pvs_')")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.goto(page.base_url + "/territoires/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert axe_violations(page) == []

@@ -6,4 +6,14 @@
     var message = event.target.getAttribute && event.target.getAttribute("data-confirm");
     if (message && !window.confirm(message)) { event.preventDefault(); }
   });
+  // Tables wider than a phone scroll sideways: their wrapper must be reachable with the keyboard
+  // and named for screen readers (WCAG 2.1.1). Named after the table's caption when there is one.
+  document.querySelectorAll(".table-scroll").forEach(function (wrapper) {
+    if (!wrapper.hasAttribute("tabindex")) { wrapper.setAttribute("tabindex", "0"); }
+    if (!wrapper.hasAttribute("role")) { wrapper.setAttribute("role", "region"); }
+    var caption = wrapper.querySelector("caption");
+    if (!wrapper.hasAttribute("aria-label") && !wrapper.hasAttribute("aria-labelledby") && caption) {
+      wrapper.setAttribute("aria-label", caption.textContent.trim());
+    }
+  });
 })();
