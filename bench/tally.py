@@ -53,7 +53,8 @@ elif rule == "mes_card":
 elif rule == "mes_cost_add1":
     out = method_of_equal_shares(instance, profile, sat_class=Cost_Sat, voter_budget_increment=1)
 elif rule == "mes_cost_add1_greedy":
-    out = completion_by_rule_combination(instance, profile, [method_of_equal_shares, greedy_utilitarian_welfare],
+    out = completion_by_rule_combination(instance, profile,
+        [method_of_equal_shares, greedy_utilitarian_welfare],
         [{"sat_class": Cost_Sat, "voter_budget_increment": 1}, {"sat_class": Cost_Sat}])
 elif rule == "seq_phragmen":
     out = sequential_phragmen(instance, profile)
@@ -65,7 +66,10 @@ print(json.dumps({"parse": parse, "seconds": seconds, "selected": sorted(p.name 
 def pabutools_run(path: Path, rule: str, timeout: float) -> dict | None:
     try:
         done = subprocess.run(
-            [sys.executable, "-c", PABUTOOLS, str(path), rule], capture_output=True, text=True, timeout=timeout
+            [sys.executable, "-c", PABUTOOLS, str(path), rule],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
         )
     except subprocess.TimeoutExpired:
         return None
@@ -76,7 +80,9 @@ def pabutools_run(path: Path, rule: str, timeout: float) -> dict | None:
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--files", nargs="*", help="substrings of file names (default: files with 4,000+ voters)")
+    parser.add_argument(
+        "--files", nargs="*", help="substrings of file names (default: files with 4,000+ voters)"
+    )
     parser.add_argument("--rules", nargs="*", default=list(RULES), choices=list(RULES))
     parser.add_argument("--pabutools-timeout", type=float, default=300.0, metavar="SECONDS")
     parser.add_argument("--no-pabutools", action="store_true", help="time Parvis only")
@@ -125,7 +131,10 @@ def main(argv=None) -> None:
                 continue
             theirs = pabutools_run(path, name, args.pabutools_timeout)
             if theirs is None:
-                row.append(f"{seconds:.3f} / >{args.pabutools_timeout:.0f} = >{args.pabutools_timeout / seconds:.0f}x")
+                row.append(
+                    f"{seconds:.3f} / >{args.pabutools_timeout:.0f}"
+                    f" = >{args.pabutools_timeout / seconds:.0f}x"
+                )
             elif "error" in theirs:
                 row.append(f"{seconds:.3f} / error")
             else:

@@ -63,7 +63,10 @@ def test_rules_and_options(pb_file, args, selected):
 
 def test_explain_says_why(pb_file):
     text = tally(pb_file, "--rule", "mes", "--explain")
-    assert "a: cost 40, 2 votes; funded (#1, equal shares), rho = 0.5 per unit of utility, paid by 2 supporters" in text
+    assert (
+        "a: cost 40, 2 votes; funded (#1, equal shares), rho = 0.5 per unit of utility, paid by 2 supporters"
+        in text
+    )
     assert "b: cost 50, 1 votes; not funded: its supporters could not afford it (they had 5 left)" in text
     text = tally(pb_file, "--rule", "greedy", "--explain")
     assert "budget_ran_out_at: 4" in text  # "b" no longer fits
@@ -97,12 +100,19 @@ def test_malformed_file_exits_with_code_2(tmp_path):
     assert caught.value.returncode == 2
 
 
-@pytest.mark.skipif(shutil.which("parvis") is None and not (sys.prefix and shutil.which("parvis", path=f"{sys.prefix}/bin")), reason="parvis entry point not installed")
+@pytest.mark.skipif(
+    shutil.which("parvis") is None and not (sys.prefix and shutil.which("parvis", path=f"{sys.prefix}/bin")),
+    reason="parvis entry point not installed",
+)
 def test_console_command(pb_file):
     exe = shutil.which("parvis") or shutil.which("parvis", path=f"{sys.prefix}/bin")
-    done = subprocess.run([exe, "tally", str(pb_file), "--rule", "mes", "--json"], capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [exe, "tally", str(pb_file), "--rule", "mes", "--json"], capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["selected"] == ["a", "c"]
-    done = subprocess.run([exe, "tally", str(pb_file), "--rule", "nope"], capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [exe, "tally", str(pb_file), "--rule", "nope"], capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 2
     assert "unknown rule 'nope'" in done.stderr

@@ -81,7 +81,10 @@ def test_mes_exact_tie_goes_to_the_tie_break():
     projects = {"10": 50, "9": 50}
     ballots = [{"10", "9"}, {"10", "9"}]
     assert rules.equal_shares(projects, 50, ballots).selected == ("10",)
-    assert rules.equal_shares(projects, 50, ballots, tie_break="lottery", seed="2026").selected in (("10",), ("9",))
+    assert rules.equal_shares(projects, 50, ballots, tie_break="lottery", seed="2026").selected in (
+        ("10",),
+        ("9",),
+    )
 
 
 def test_lottery_is_reproducible_from_its_seed():
@@ -109,7 +112,10 @@ def test_mes_explains_prices_payers_and_why_projects_lost():
     assert out.result("c").money_left == Fraction(100, 3)
     assert out.result("d").reason == "no_support"
     text = out.explain()
-    assert "a: cost 60, 2 votes; funded (#1, equal shares), rho = 0.5 per unit of utility, paid by 2 supporters" in text
+    assert (
+        "a: cost 60, 2 votes; funded (#1, equal shares), rho = 0.5 per unit of utility, paid by 2 supporters"
+        in text
+    )
     assert "b: cost 50, 1 votes; not funded: its supporters could not afford it (they had 3.33 left)" in text
     card = rules.equal_shares(projects, 100, ballots, utility="approval")
     assert card.result("a").rho == 30
@@ -124,7 +130,9 @@ def test_add1_and_its_greedy_completion():
     assert add1.details["voter_budget"] == Fraction(121, 3)  # 100/3 + 7 is the first share that buys c
     assert add1.details["add1_steps"] == 7
     # MES stops short of "d", which nobody supports; the greedy completion funds it
-    filled = rules.equal_shares({"a": 60, "b": 30, "d": 5}, 100, [{"a"}, {"a"}, {"b"}], completion="add1-greedy")
+    filled = rules.equal_shares(
+        {"a": 60, "b": 30, "d": 5}, 100, [{"a"}, {"a"}, {"b"}], completion="add1-greedy"
+    )
     assert filled.selected == ("a", "b", "d")
     assert [p.stage for p in filled.projects] == ["equal shares", "equal shares", "greedy completion"]
 

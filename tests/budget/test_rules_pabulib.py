@@ -54,7 +54,13 @@ def pabutools_ballots(profile):
     out = []
     for ballot in profile:
         if hasattr(ballot, "items") and not any(v is None for v in ballot.values()):
-            out.append({p.name: Fraction(int(v.numerator), int(v.denominator)) for p, v in ballot.items() if v is not None})
+            out.append(
+                {
+                    p.name: Fraction(int(v.numerator), int(v.denominator))
+                    for p, v in ballot.items()
+                    if v is not None
+                }
+            )
         else:
             out.append({p.name: 1 for p in ballot})
     return out
@@ -66,7 +72,11 @@ def test_reader_agrees_with_pabutools_parser(vote_type):
     ours = pabulib.parse(text)
     # pabutools strips the byte-order mark when it opens a file, not in this function
     instance, profile = pabutools_pabulib.parse_pabulib_from_string(text.lstrip("\ufeff"))
-    assert ours.budget == Fraction(2001, 2) == Fraction(int(instance.budget_limit.numerator), int(instance.budget_limit.denominator))
+    assert (
+        ours.budget
+        == Fraction(2001, 2)
+        == Fraction(int(instance.budget_limit.numerator), int(instance.budget_limit.denominator))
+    )
     costs = {p.name: Fraction(int(p.cost.numerator), int(p.cost.denominator)) for p in instance}
     assert dict(zip(ours.project_ids, ours.costs, strict=True)) == costs
     assert ours.meta["description"] == instance.meta["description"] == "A quoted; description"
@@ -130,7 +140,8 @@ def test_writer_output_is_read_back_by_pabutools_and_by_us(tmp_path):
     pabulib.write(e, path)
     again = pabulib.read(path)
     assert ballots_of(again) == ballots_of(e)
-    assert again.costs == e.costs and again.budget == e.budget
+    assert again.costs == e.costs
+    assert again.budget == e.budget
     assert again.project_meta[2]["name"] == 'Say "hi"'
     instance, profile = pabutools_pabulib.parse_pabulib(str(path))
     assert pabutools_ballots(profile) == ballots_of(e)

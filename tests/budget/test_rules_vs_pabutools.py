@@ -25,7 +25,11 @@ from pabutools.rules import (  # noqa: E402
 from parvis.budget import rules  # noqa: E402
 
 # TALLY_EXAMPLES=5000 for a longer local run
-SETTINGS = settings(max_examples=int(os.environ.get("TALLY_EXAMPLES", "250")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=int(os.environ.get("TALLY_EXAMPLES", "250")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 
 @st.composite
@@ -33,7 +37,9 @@ def elections(draw, vote_types=("approval", "cumulative")):
     n_projects = draw(st.integers(1, 7))
     ids = draw(st.lists(st.integers(1, 14), min_size=n_projects, max_size=n_projects, unique=True))
     ids = [str(i) for i in ids]
-    costs = draw(st.lists(st.sampled_from([0, 1, 2, 3, 4, 5, 6, 8, 10, 2.5]), min_size=n_projects, max_size=n_projects))
+    costs = draw(
+        st.lists(st.sampled_from([0, 1, 2, 3, 4, 5, 6, 8, 10, 2.5]), min_size=n_projects, max_size=n_projects)
+    )
     costs = [c if draw(st.integers(0, 9)) else 0 for c in costs]  # zero costs, now and then
     budget = draw(st.integers(1, 25))
     vote_type = draw(st.sampled_from(vote_types))

@@ -57,7 +57,7 @@ def _election(election, budget, ballots, vote_type=None) -> Election:
 
 
 def greedy(election, budget=None, ballots=None, *, utility="cost", tie_break="lexico", seed=None) -> Outcome:
-    """Utilitarian greedy with skipping; ``utility="cost"`` ranks by votes, ``"approval"`` by votes per cost."""
+    """Utilitarian greedy with skipping: ``utility="cost"`` ranks by votes, ``"approval"`` by votes/cost."""
     return _greedy(_election(election, budget, ballots), utility=utility, tie_break=tie_break, seed=seed)
 
 
@@ -91,7 +91,14 @@ def phragmen(election, budget=None, ballots=None, *, tie_break="lexico", seed=No
 
 
 def majority_judgment(
-    election, budget=None, ballots=None, *, max_winners=None, missing_grade=None, tie_break="lexico", seed=None
+    election,
+    budget=None,
+    ballots=None,
+    *,
+    max_winners=None,
+    missing_grade=None,
+    tie_break="lexico",
+    seed=None,
 ) -> Outcome:
     """Majority judgment on grade ballots (``{project_id: grade}`` per voter, higher is better)."""
     return _majority_judgment(
@@ -118,7 +125,8 @@ def tally(election: Election, rule: str, **options) -> Outcome:
     elif rule == "mj":
         if election.profile.values is None:
             raise BallotTypeError(
-                f"majority judgment needs grade (scoring) ballots; this election has {election.vote_type} ballots"
+                "majority judgment needs grade (scoring) ballots; "
+                f"this election has {election.vote_type} ballots"
             )
         allowed = {"max_winners", "missing_grade", "tie_break", "seed"}
         fn = majority_judgment

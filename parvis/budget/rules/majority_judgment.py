@@ -1,12 +1,12 @@
 """Majority judgment (Balinski and Laraki) for grade ballots, as Paris has used since 2021.
 
 Each voter grades projects (Paris: four grades, from *coup de cœur* to *pas convaincu·e*); a
-project a voter left ungraded gets the lowest grade (0 on a 0..k scale), or ``missing_grade``. A project's majority
-grade is the lower median of its grades. Projects with the same majority grade are ordered by the
-majority gauge: a project whose share of grades above its majority grade (p) exceeds the share
-below it (q) comes first, the larger p the better; otherwise the smaller q the better. Remaining
-ties go to the tie-break rule. Projects are then funded in that order within the budget (skipping
-those that no longer fit), or the first ``max_winners`` are taken.
+project a voter left ungraded gets the lowest grade (0 on a 0..k scale), or ``missing_grade``.
+A project's majority grade is the lower median of its grades. Projects with the same majority
+grade are ordered by the majority gauge: a project whose share of grades above its majority grade
+(p) exceeds the share below it (q) comes first, the larger p the better; otherwise the smaller q
+the better. Remaining ties go to the tie-break rule. Projects are then funded in that order within
+the budget (skipping those that no longer fit), or the first ``max_winners`` are taken.
 """
 
 from __future__ import annotations
@@ -34,7 +34,9 @@ def majority_grades(election: Election, missing_grade=None) -> list[tuple[Fracti
         scale = sorted({*scale, missing})
     level = {g: i for i, g in enumerate(scale)}
     hist = np.zeros((len(election.project_ids), len(scale)), dtype=np.int64)
-    np.add.at(hist, (profile.indices, np.fromiter((level[v] for v in values), dtype=np.int64, count=len(values))), 1)
+    np.add.at(
+        hist, (profile.indices, np.fromiter((level[v] for v in values), dtype=np.int64, count=len(values))), 1
+    )
     graded = hist.sum(axis=1)
     hist[:, level[missing]] += n - graded
     out = []
@@ -104,5 +106,9 @@ def majority_judgment(
         total_cost=sum((costs[j] for j in chosen), Fraction(0)),
         budget=budget,
         projects=results,
-        details={"ranking": [ids[j] for j in order], "budget_ran_out_at": ran_out, "max_winners": max_winners},
+        details={
+            "ranking": [ids[j] for j in order],
+            "budget_ran_out_at": ran_out,
+            "max_winners": max_winners,
+        },
     )

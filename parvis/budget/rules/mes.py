@@ -300,7 +300,9 @@ def equal_shares(
     run = None
     runs = k = 0
     if n > 0:  # like pabutools, MES funds nothing without voters (a completion still may)
-        chosen, run, runs, k = _add1(election, sup, utility, rank, completion, step, exhaustive_stop, free, cands)
+        chosen, run, runs, k = _add1(
+            election, sup, utility, rank, completion, step, exhaustive_stop, free, cands
+        )
     iterations = runs
     extra: list[int] = []
     if completion == "add1-greedy":
@@ -342,7 +344,9 @@ def _add1(election, sup, utility, rank, completion, step, exhaustive_stop, free,
     return chosen, run, runs, k
 
 
-def _outcome(election, sup, utility, completion, chosen, run, extra, iterations, votes, steps=0) -> ex.Outcome:
+def _outcome(
+    election, sup, utility, completion, chosen, run, extra, iterations, votes, steps=0
+) -> ex.Outcome:
     ids, costs = election.project_ids, election.costs
     position = {j: k + 1 for k, j in enumerate(chosen + extra)}
     mes_rounds = {}
@@ -369,10 +373,16 @@ def _outcome(election, sup, utility, completion, chosen, run, extra, iterations,
         elif sup.weight[j] == 0:
             reason = ex.NO_SUPPORT
         else:
-            reason = ex.BUDGET_EXHAUSTED if in_extra or completion == "add1-greedy" else ex.SUPPORTERS_CANNOT_AFFORD
+            reason = (
+                ex.BUDGET_EXHAUSTED
+                if in_extra or completion == "add1-greedy"
+                else ex.SUPPORTERS_CANNOT_AFFORD
+            )
             if run is not None:
                 sigs, weights = run.groups(j)
-                left = sum((w * run.exact_sig(int(s)) for s, w in zip(sigs, weights, strict=True)), Fraction(0))
+                left = sum(
+                    (w * run.exact_sig(int(s)) for s, w in zip(sigs, weights, strict=True)), Fraction(0)
+                )
         results.append(
             ex.ProjectResult(
                 project_id=ids[j],

@@ -215,7 +215,9 @@ def dumps(election: Election, voter_ids: list[str] | None = None) -> str:
     return out.getvalue()
 
 
-def write(election: Election, target: str | os.PathLike | io.TextIOBase, voter_ids: list[str] | None = None) -> None:
+def write(
+    election: Election, target: str | os.PathLike | io.TextIOBase, voter_ids: list[str] | None = None
+) -> None:
     """Write an election as a .pb file (path or open text stream)."""
     text = dumps(election, voter_ids)
     if isinstance(target, str | os.PathLike):

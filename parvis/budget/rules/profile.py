@@ -144,7 +144,9 @@ class Election:
     ) -> Election:
         """Build an election from ``{project_id: cost}``, a budget and ballots (or a ``Profile``)."""
         ids = [str(pid) for pid in projects]
-        costs = [Fraction(str(c)) if not isinstance(c, int | Fraction) else Fraction(c) for c in projects.values()]
+        costs = [
+            Fraction(str(c)) if not isinstance(c, int | Fraction) else Fraction(c) for c in projects.values()
+        ]
         if any(c < 0 for c in costs):
             raise ValueError("project costs must not be negative")
         if isinstance(ballots, Profile):

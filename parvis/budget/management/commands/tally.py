@@ -27,8 +27,12 @@ class Command(BaseCommand):
         parser.add_argument("file", metavar="FILE.pb")
         parser.add_argument("--rule", default="greedy", help="greedy | mes | phragmen | mj (default: greedy)")
         parser.add_argument("--utility", default=None, help="cost | approval (greedy, mes; default: cost)")
-        parser.add_argument("--completion", default=None, help="none | add1 | add1-greedy (mes; default: none)")
-        parser.add_argument("--increment", default=None, help="Add1 step per voter, in currency units (default: 1)")
+        parser.add_argument(
+            "--completion", default=None, help="none | add1 | add1-greedy (mes; default: none)"
+        )
+        parser.add_argument(
+            "--increment", default=None, help="Add1 step per voter, in currency units (default: 1)"
+        )
         parser.add_argument(
             "--no-exhaustive-stop",
             action="store_true",
@@ -36,14 +40,20 @@ class Command(BaseCommand):
         )
         parser.add_argument("--tie-break", default=None, help="lexico | min-cost | max-votes | lottery")
         parser.add_argument("--seed", default=None, help="published seed for --tie-break lottery")
-        parser.add_argument("--max-winners", type=int, default=None, help="mj: fund at most this many projects")
+        parser.add_argument(
+            "--max-winners", type=int, default=None, help="mj: fund at most this many projects"
+        )
         parser.add_argument("--json", action="store_true", help="print one JSON object")
-        parser.add_argument("--explain", action="store_true", help="say why each project was or was not funded")
+        parser.add_argument(
+            "--explain", action="store_true", help="say why each project was or was not funded"
+        )
 
     def handle(self, *args, **opts):
         rule = opts["rule"]
         if rule not in rules.RULES:
-            raise CommandError(f"unknown rule {rule!r} (expected one of {', '.join(rules.RULES)})", returncode=2)
+            raise CommandError(
+                f"unknown rule {rule!r} (expected one of {', '.join(rules.RULES)})", returncode=2
+            )
         if opts["tie_break"] == "lottery" and opts["seed"] is None:
             raise CommandError("--tie-break lottery needs --seed", returncode=2)
         options = {
