@@ -95,6 +95,9 @@ def test_territories_and_preferences_pages_are_accessible(page, paris):
     page.goto(page.base_url + "/territoires/")
     page.wait_for_selector("#territories-map path.leaflet-interactive")
     assert page.locator("#territories-map path.leaflet-interactive").count() == 20
+    # The PARVIS_TILE_ATTRIBUTION setting reaches every map through <body data-map-attribution>.
+    attribution = page.locator(".leaflet-control-attribution a[href*='openstreetmap.org/copyright']")
+    assert attribution.count() == 1
     assert axe_violations(page) == []
     page.get_by_label("Adresse ou lieu").fill("Hôtel de Ville")
     page.get_by_role("button", name="Chercher").click()

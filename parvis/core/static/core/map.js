@@ -4,11 +4,15 @@
   if (!window.L) { return; }
   var Parvis = window.Parvis = window.Parvis || {};
 
+  // Site-wide defaults come from <body data-map-…> (the settings); a map may override them.
+  var site = document.body.dataset;
+
   Parvis.createMap = function (el) {
-    var center = (el.dataset.center || "48.8566,2.3522").split(",").map(Number);
-    var map = L.map(el, { scrollWheelZoom: false }).setView(center, Number(el.dataset.zoom || 12));
-    L.tileLayer(el.dataset.tiles || "https://tile.openstreetmap.org/{z}/{x}/{y}.png", {
-      maxZoom: 19, attribution: el.dataset.attribution || "&copy; OpenStreetMap"
+    var center = (el.dataset.center || site.mapCenter || "48.8566,2.3522").split(",").map(Number);
+    var zoom = Number(el.dataset.zoom || site.mapZoom || 12);
+    var map = L.map(el, { scrollWheelZoom: false }).setView(center, zoom);
+    L.tileLayer(el.dataset.tiles || site.mapTiles || "https://tile.openstreetmap.org/{z}/{x}/{y}.png", {
+      maxZoom: 19, attribution: el.dataset.attribution || site.mapAttribution || "&copy; OpenStreetMap"
     }).addTo(map);
     if (el.dataset.territories) {
       fetch(el.dataset.territories).then(function (r) { return r.json(); }).then(function (data) {
