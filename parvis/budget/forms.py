@@ -79,3 +79,10 @@ class FollowUpForm(forms.Form):
     body = forms.CharField(label=_("Nouvelles"), widget=forms.Textarea(attrs={"rows": 3}))
     date = forms.DateField(label=_("Date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     photo = forms.ImageField(label=_("Photo"), required=False)
+
+
+class EditIdeaForm(forms.Form):
+    title = forms.CharField(label=_("Titre de l'idée"), max_length=200)
+    body = forms.CharField(label=_("Description"), widget=forms.Textarea)
+    theme = forms.ChoiceField(label=_("Thème"), choices=[("", "—"), *Theme.choices], required=False)
+    estimated_cost = forms.IntegerField(label=_("Coût estimé (€)"), required=False, min_value=0)

@@ -16,7 +16,15 @@ from parvis.core.models import Service
 
 from . import ballots as ballot_rules
 from . import eligibility, exports, permissions, selectors, services
-from .forms import AssistedIdeaForm, CommentForm, FollowUpForm, IdeaForm, OverrideForm, ReviewForm
+from .forms import (
+    AssistedIdeaForm,
+    CommentForm,
+    EditIdeaForm,
+    FollowUpForm,
+    IdeaForm,
+    OverrideForm,
+    ReviewForm,
+)
 from .models import BallotStyle, Grade, PaperBatch, PaperMode, Project, Status, Theme
 
 
@@ -126,6 +134,7 @@ def project_detail(request, slug, pk):
             "parts": project.split_parts.all(),
             "sources": project.merged_sources.all(),
             "can_followup": funded and permissions.can(user, "followup", campaign),
+            "can_edit": permissions.can(user, "edit", campaign, obj=project),
             "followup_form": FollowUpForm(),
             "review_public": project.review_published_at is not None,
         },
@@ -201,6 +210,46 @@ def idea_create(request, slug):
         request,
         "budget/idea_form.html",
         {"campaign": campaign, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def idea_edit(request, slug, pk):
+    campaign = selectors.campaign_get(slug)
+    project = get_object_or_404(Project, pk=pk, campaign=campaign)
+    try:
+        permissions.ensure(request.user, "edit", campaign, obj=project)
+    except PermissionDenied as exc:
+        return render(request, "budget/message.html", {"campaign": campaign, "message": str(exc)}, status=403)
+    form = EditIdeaForm(
+        request.POST or None,
+        initial={
+            "title": project.title,
+            "body": project.body,
+            "theme": project.theme,
+            "estimated_cost": project.estimated_cost,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.project_update(
+                actor=request.user,
+                project=project,
+                title=d["title"],
+                body=d["body"],
+                theme=d["theme"],
+                estimated_cost=d["estimated_cost"],
+            )
+            messages.success(request, _("Votre idée est modifiée."))
+            return redirect(project.get_absolute_url())
+        except (PermissionDenied, ValidationError) as exc:
+            form.add_error(None, _errors(exc))
+    return render(
+        request,
+        "budget/idea_edit.html",
+        {"campaign": campaign, "project": project, "form": form},
         status=400 if request.method == "POST" else 200,
     )
 

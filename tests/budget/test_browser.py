@@ -63,3 +63,36 @@ def test_vote_end_to_end(page):
     page.get_by_role("button", name="Valider mon vote").click()
     page.wait_for_url("**/budget/bp-2027/voter/")
     assert Ballot.objects.get(envelope=d18).choices == {str(dp.pk): 4}
+
+
+def test_public_pages_pass_axe(page, paris):
+    from parvis.budget import services
+    from tests.budget.factories import set_phase
+    from tests.factories import make_admin
+
+    campaign = make_campaign(open_phase="vote", slug="bp-axe")
+    city = make_envelope(
+        campaign,
+        slug="paris",
+        amount=300_000,
+        reserved_amount=100_000,
+        ballot_style=BallotStyle.APPROVAL,
+        max_choices=2,
+    )
+    ps = [
+        make_project(city, cost=100_000, title=f"Projet {i}", lat=48.86 + i / 1000, lon=2.35)
+        for i in range(3)
+    ]
+    services.ballot_submit(voter=make_voter(), envelope=city, choices=[ps[0].pk])
+    city.campaign = set_phase(campaign, "results")
+    services.results_compute(actor=make_admin(), envelope=city)
+    for path in [
+        "/budget/bp-axe/",
+        "/budget/bp-axe/projets/",
+        ps[0].get_absolute_url(),
+        "/budget/bp-axe/resultats/",
+        "/budget/bp-axe/inclusion/",
+        "/budget/bp-axe/suivi/",
+    ]:
+        page.goto(page.base_url + path)
+        assert axe_violations(page) == [], path

@@ -271,3 +271,23 @@ def test_idea_with_photo(client, paris):
     )
     assert r.status_code == 400
     assert Project.objects.count() == 1
+
+
+def test_author_edits_own_idea(client, paris):
+    campaign = make_campaign(open_phase="ideas", slug="bp-edit")
+    env = make_envelope(campaign, slug="paris")
+    author = make_user()
+    idea = make_project(env, feasible=False, author=author, status="submitted")
+    url = reverse("budget:idea_edit", args=["bp-edit", idea.pk])
+    client.force_login(make_user())
+    assert client.get(url).status_code == 403
+    client.force_login(author)
+    assert "Modifier mon idée" in text(client.get(idea.get_absolute_url()))
+    r = client.post(url, {"title": "Nouveau titre", "body": "court"})
+    assert r.status_code == 400
+    idea.refresh_from_db()
+    assert idea.title != "Nouveau titre"
+    r = client.post(url, {"title": "Nouveau titre", "body": "Une description désormais bien plus complète."})
+    assert r.status_code == 302
+    idea.refresh_from_db()
+    assert idea.title == "Nouveau titre"
