@@ -70,6 +70,7 @@ def send_confirmation(user: User) -> None:
 
 
 def email_confirm(token: str) -> User:
+    """Confirm the address the link was sent to; raise ValidationError (French message) otherwise."""
     try:
         data = signing.loads(token, salt=CONFIRM_SALT, max_age=CONFIRM_MAX_AGE)
     except signing.SignatureExpired:
@@ -81,9 +82,14 @@ def email_confirm(token: str) -> User:
     user = User.objects.filter(pk=data.get("u"), email=data.get("e"), deleted_at__isnull=True).first()
     if user is None:
         raise ValidationError(_("Ce lien de confirmation n'est pas valide."))
-    if user.email_confirmed_at is None:
-        user.email_confirmed_at = timezone.now()
-        user.save(update_fields=["email_confirmed_at"])
+    updated = User.objects.filter(pk=user.pk, email_confirmed_at__isnull=True).update(
+        email_confirmed_at=timezone.now()
+    )
+    if not updated:  # a link works once (a second click, or two at the same time)
+        raise ValidationError(
+            _("Ce lien a déjà servi : votre adresse e-mail est confirmée."), code="already_confirmed"
+        )
+    user.refresh_from_db(fields=["email_confirmed_at"])
     return user
 
 

@@ -192,6 +192,9 @@ def confirm_email(request, token):
     try:
         accounts.email_confirm(token)
     except ValidationError as exc:
+        if exc.code == "already_confirmed":
+            messages.info(request, exc.messages[0])
+            return redirect("core:account" if request.user.is_authenticated else "core:login")
         return render(
             request,
             "core/message.html",

@@ -65,7 +65,8 @@ def test_signup_sends_a_confirmation_link_that_works_once(client, django_capture
     user.refresh_from_db()
     confirmed_at = user.email_confirmed_at
     assert confirmed_at is not None
-    client.get(link)  # a second click changes nothing
+    response = client.get(link, follow=True)  # the link works once; a second click says so
+    assert "Ce lien a déjà servi : votre adresse e-mail est confirmée." in text(response)
     user.refresh_from_db()
     assert user.email_confirmed_at == confirmed_at
 

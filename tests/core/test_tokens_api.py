@@ -191,3 +191,22 @@ def test_api_notifications(client):
     assert [n["title"] for n in data] == ["Réponse"]
     assert client.post("/api/account/notifications/read").json() == {"updated": 1}
     assert client.get("/api/account/notifications", {"unread": "true"}).json() == []
+
+
+def test_optional_user_on_public_endpoints(rf):
+    from django.contrib.auth.models import AnonymousUser
+
+    from parvis.core.api_auth import optional_user
+
+    user = make_user()
+    token, key = token_create(user=user, name="t")
+    request = rf.get("/", HTTP_AUTHORIZATION=f"Bearer {key}")
+    request.user = AnonymousUser()
+    assert optional_user(request) == user
+    token_revoke(user=user, token_id=token.pk)
+    assert optional_user(request) is None
+    request = rf.get("/")
+    request.user = user
+    assert optional_user(request) == user
+    request.user = AnonymousUser()
+    assert optional_user(request) is None
