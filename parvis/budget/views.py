@@ -1,7 +1,6 @@
 """Pages of the participatory budget. Thin: rules live in permissions, services and selectors."""
 
 import csv
-import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -470,6 +469,25 @@ def pabulib_download(request, slug, envelope_slug):
 # --- Paper ballots --------------------------------------------------------------------------------
 
 
+def _paper_lines(text: str, grades: bool):
+    """One ballot per line: project numbers separated by commas or spaces, or ``number:grade`` pairs
+    for grade ballots. What cannot be read is passed on as is, so the service names the bad ballot."""
+    ballots = []
+    for line in text.splitlines():
+        items = [x for x in line.replace(",", " ").replace(";", " ").split() if x]
+        if not items:
+            continue
+        if grades:
+            ballot = {}
+            for item in items:
+                pid, _sep, grade = item.partition(":")
+                ballot[pid] = grade
+            ballots.append(ballot)
+        else:
+            ballots.append(items)
+    return ballots
+
+
 @login_required
 def paper_entry(request, slug, envelope_slug):
     campaign = selectors.campaign_get(slug)
@@ -484,10 +502,9 @@ def paper_entry(request, slug, envelope_slug):
     if request.method == "POST":
         mode = request.POST.get("mode", PaperMode.COUNTS)
         if mode == PaperMode.BALLOTS:
-            try:
-                data = json.loads(request.POST.get("ballots", "") or "null")
-            except ValueError:
-                data = None
+            data = _paper_lines(
+                request.POST.get("ballots_text", ""), envelope.ballot_style == BallotStyle.GRADES
+            )
         else:
             data = {
                 "ballots": request.POST.get("ballots_total"),

@@ -291,3 +291,24 @@ def test_author_edits_own_idea(client, paris):
     assert r.status_code == 302
     idea.refresh_from_db()
     assert idea.title == "Nouveau titre"
+
+
+def test_paper_whole_ballots_typed_twice(client, vote):
+    campaign = vote["campaign"]
+    campaign.rule = "mes"
+    campaign.save()
+    ps = vote["ps"]
+    url = reverse("budget:paper", args=[campaign.slug, "paris"])
+    lines = f"{ps[0].pk}, {ps[1].pk}\n{ps[2].pk}\n"
+    for agent in (make_agent(), make_agent()):
+        client.force_login(agent)
+        r = client.post(url, {"mode": "ballots", "polling_place": "École Curial", "ballots_text": lines})
+        assert r.status_code == 302
+    from parvis.budget.models import PaperBatch
+
+    batch = PaperBatch.objects.get()
+    assert batch.accepted_at is not None
+    assert batch.data == [sorted([ps[0].pk, ps[1].pk]), [ps[2].pk]]
+    r = client.post(url, {"mode": "ballots", "polling_place": "Autre", "ballots_text": "abc"})
+    assert r.status_code == 400
+    assert "Bulletin n°1" in text(r)
