@@ -109,6 +109,7 @@ class UserAdmin(BaseUserAdmin):
 @admin.register(Territory)
 class TerritoryAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "level", "parent", "population", "approximate"]
+    list_select_related = ["parent"]
     list_filter = ["level", "approximate"]
     search_fields = ["code", "name"]
     exclude = ["geometry"]
@@ -128,13 +129,14 @@ class TerritoryAdmin(admin.ModelAdmin):
 class ServiceAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "email"]
     search_fields = ["code", "name"]
-    filter_horizontal = ["members"]
+    autocomplete_fields = ["members"]  # thousands of accounts: search, do not list them all
     prepopulated_fields = {"code": ["name"]}
 
 
 @admin.register(Flag)
 class FlagAdmin(admin.ModelAdmin):
     list_display = ["content_type", "object_id", "reason", "reporter", "created_at", "decision"]
+    list_select_related = ["content_type", "reporter"]
     list_filter = ["reason", "decision"]
     search_fields = ["comment", "reporter__email"]
     raw_id_fields = ["reporter", "resolved_by"]
@@ -143,6 +145,7 @@ class FlagAdmin(admin.ModelAdmin):
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
     list_display = ["created_at", "actor", "action", "object_repr"]
+    list_select_related = ["actor"]
     list_filter = ["action"]
     search_fields = ["action", "object_repr", "actor__email"]
 
@@ -159,6 +162,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ["user", "name", "prefix", "created_at", "last_used_at", "revoked_at"]
+    list_select_related = ["user"]
     readonly_fields = ["key_hash", "prefix"]
     search_fields = ["name", "prefix", "user__email"]
     raw_id_fields = ["user"]

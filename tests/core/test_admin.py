@@ -127,3 +127,21 @@ def test_admin_is_for_staff_only(client):
     assert response.status_code == 302
     assert "/admin/login/" in response.url
     assert Service.objects.count() == 0
+
+
+@pytest.mark.parametrize("model", ["user", "territory", "flag", "auditentry", "apitoken", "service"])
+def test_changelists_do_not_grow_with_rows(
+    admin_client, paris, contribution, model, django_assert_max_num_queries
+):
+    from parvis.core.audit import audit_record
+    from parvis.core.moderation import flag_create
+    from parvis.core.tokens import token_create
+
+    for _ in range(25):
+        user = make_user()
+        token_create(user=user, name="t")
+        audit_record(actor=user, action="x", target=user)
+        flag_create(reporter=user, target=contribution, reason="spam")
+        make_service().members.add(user)
+    with django_assert_max_num_queries(14):
+        assert admin_client.get(f"/admin/core/{model}/").status_code == 200
