@@ -62,6 +62,7 @@ def geocode_address(request, q: str):
     """The point for an address or place name, and the territories that contain it."""
     if not q.strip():
         return Status(400, {"detail": _("Indiquez une adresse ou un lieu.")})
+    check_rate(request, "geocode")  # may call an outside service: limited like a write
     found = geocode(q)
     if found is None:
         raise Http404(_("Lieu introuvable. Essayez avec un code postal ou le nom du quartier."))

@@ -66,6 +66,7 @@ def territories_page(request):
     form = AddressSearchForm(request.GET if "adresse" in request.GET else None)
     found = location = None
     if form.is_bound and form.is_valid():
+        check_rate(request, "geocode")
         found = geocode(form.cleaned_data["adresse"])
         if found is None:
             form.add_error(

@@ -119,3 +119,11 @@ def test_rate_limit_in_english(client, settings):
     client.force_login(make_user())
     response = client.post("/compte/notifications/", HTTP_ACCEPT_LANGUAGE="en")
     assert "Too many attempts" in response.content.decode()
+
+
+def test_geocoding_is_rate_limited(client, settings, paris):
+    settings.PARVIS_RATE_LIMITS = {**settings.PARVIS_RATE_LIMITS, "write": "1/60"}
+    assert client.get("/api/territories/geocode", {"q": "75011"}).status_code == 200
+    assert client.get("/api/territories/geocode", {"q": "75011"}).status_code == 429
+    assert client.get("/territoires/", {"adresse": "75011"}).status_code == 429
+    assert client.get("/territoires/").status_code == 200  # the page itself is not limited
