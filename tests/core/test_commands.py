@@ -170,3 +170,38 @@ def test_import_territories_command_errors_exit_non_zero(demo_home, tmp_path):
     assert result.returncode == 2
     assert "aucune entité" in result.stderr
     assert table_counts(home / "parvis.sqlite3") == before
+
+
+def test_sqlite_concurrent_writers_wait_instead_of_failing(demo_home):
+    """WAL, IMMEDIATE transactions and a busy timeout: four processes writing at once all succeed."""
+    home = demo_home[0]
+    script = (
+        "import os\n"
+        "from django.db import transaction\n"
+        "from parvis.core.models import User, Service\n"
+        "n = os.getpid()\n"
+        "for i in range(25):\n"
+        "    with transaction.atomic():\n"
+        "        service = Service.objects.get(code='proprete')\n"  # read first, then write:
+        "        User.objects.create_user(email=f'w{n}-{i}@example.org')\n"  # needs IMMEDIATE
+        "        service.name = service.name\n"
+        "        service.save()\n"
+        "print('ok')\n"
+    )
+    procs = [
+        subprocess.Popen(
+            [PARVIS, "shell", "-c", script],
+            env=env_for(home),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    outputs = [p.communicate(timeout=180) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0, 0], [err[-2000:] for _out, err in outputs]
+    with sqlite3.connect(home / "parvis.sqlite3") as conn:
+        assert (
+            conn.execute("SELECT COUNT(*) FROM core_user WHERE email LIKE 'w%-%@example.org'").fetchone()[0]
+            == 100
+        )
