@@ -20,6 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "parvis.settings")
+os.environ.setdefault("PARVIS_HTTPS", "0")  # the in-process client speaks plain HTTP
 
 import django  # noqa: E402
 

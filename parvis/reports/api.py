@@ -10,7 +10,7 @@ from parvis.core.ratelimit import check_rate
 
 from . import selectors, services
 from .models import Category, Report
-from .open311 import _as_request
+from .open311 import as_requests, public_requests
 from .permissions import can_see, ensure_back_office
 
 router = Router(tags=["signalements"])
@@ -79,14 +79,12 @@ def report_list(request, filters: Query[FiltersIn], limit: int = 50, offset: int
     if not (1 <= limit <= 500) or offset < 0:
         raise ValidationError(_("limit entre 1 et 500, offset positif."))
     f = selectors.parse_filters(filters.dict())
-    from .open311 import public_requests
-
     qs = (
         public_requests()
         .filter(pk__in=selectors.public_reports(f).values("pk"))
         .order_by("-created_at", "-id")
     )
-    return {"count": qs.count(), "results": [_as_request(r) for r in qs[offset : offset + limit]]}
+    return {"count": qs.count(), "results": as_requests(qs[offset : offset + limit])}
 
 
 @router.get("/reports/{report_id}", summary="Un signalement et son suivi")
@@ -94,7 +92,7 @@ def report_detail(request, report_id: int):
     report = selectors.report_detail(report_id)
     if report is None or not can_see(request.user, report):
         raise Http404(_("Ce signalement n'existe pas ou n'est pas public."))
-    data = _as_request(report)
+    data = as_requests(Report.objects.filter(pk=report.pk))[0]
     data["timeline"] = [
         {
             "kind": e.kind,

@@ -344,13 +344,22 @@ class Report(Moderated):
             ),
             # Map and Open311 lists: by box and by date.
             models.Index(fields=["lat", "lon"], name="reports_latlon"),
-            # The public map shows open reports and recently resolved ones: one small index for each.
+            # The public map shows open reports and recently resolved ones: one index for each, holding
+            # every column the map reads and filters on, so that PostgreSQL answers from the index alone.
             models.Index(
-                fields=["lat", "lon"],
+                fields=["lat", "lon", "category", "district", "created_at", "id"],
                 name="reports_map_open",
-                condition=Q(status__in=["new", "to_handle", "scheduled"]),
+                condition=Q(
+                    status__in=["new", "to_handle", "scheduled"],
+                    confirmed_at__isnull=False,
+                    hidden_at__isnull=True,
+                ),
             ),
-            models.Index(fields=["closed_at"], name="reports_recent_done", condition=Q(status="done")),
+            models.Index(
+                fields=["closed_at", "lat", "lon", "category", "district", "created_at", "id"],
+                name="reports_recent_done",
+                condition=Q(status="done", confirmed_at__isnull=False, hidden_at__isnull=True),
+            ),
             models.Index(fields=["created_at", "id"], name="reports_created"),
             models.Index(fields=["updated_at", "id"], name="reports_updated"),
             models.Index(fields=["service", "status", "created_at"], name="reports_queue"),

@@ -13,8 +13,8 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
 from django.http import HttpResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -238,8 +238,12 @@ def _resolve_service(code: str) -> tuple[Category, Campaign | None]:
         if campaign is None:
             raise Open311Error(404, _("Service inconnu : %(code)s.") % {"code": code[:64]})
         return campaign.category, campaign
-    category = (Category.objects.filter(code=code, is_active=True)
-                .exclude(children__is_active=True).select_related("parent__parent").first())
+    category = (
+        Category.objects.filter(code=code, is_active=True)
+        .exclude(children__is_active=True)
+        .select_related("parent__parent")
+        .first()
+    )
     if category is None:
         raise Open311Error(404, _("Service inconnu : %(code)s.") % {"code": code[:64]})
     return category, None
@@ -361,49 +365,94 @@ def _int_param(params, name, default, low, high) -> int:
 
 
 def public_requests():
-    return (
-        Report.objects.filter(confirmed_at__isnull=False, hidden_at__isnull=True)
-        .select_related("category", "service", "district")
-        .prefetch_related(
-            Prefetch(
-                "photos",
-                queryset=ReportPhoto.objects.filter(kind="before").only(
-                    "id", "report_id", "image", "position"
-                ),
-            )
+    """Confirmed, non-hidden reports: what Open311 and the API may show."""
+    return Report.objects.filter(confirmed_at__isnull=False, hidden_at__isnull=True)
+
+
+REQUEST_FIELDS = (
+    "id",
+    "status",
+    "public_reason",
+    "description",
+    "created_at",
+    "updated_at",
+    "planned_for",
+    "address",
+    "lat",
+    "lon",
+    "media_url",
+    "category__name",
+    "category__code",
+    "service__name",
+    "district__name",
+)
+
+
+def as_requests(qs) -> list[dict]:
+    """GeoReport "request" dicts, built from plain rows (no model instances: 1,000 rows stay cheap)."""
+    rows = list(qs.values_list(*REQUEST_FIELDS))
+    photos: dict[int, str] = {}
+    if rows:
+        for report_id, image in (
+            ReportPhoto.objects.filter(report_id__in=[r[0] for r in rows], kind="before")
+            .order_by("report_id", "position")
+            .values_list("report_id", "image")
+        ):
+            photos.setdefault(report_id, image)
+    storage = ReportPhoto._meta.get_field("image").storage
+    labels = {s.value: str(s.label) for s in Status}
+    tz = timezone.get_current_timezone()
+    site = settings.PARVIS_SITE_URL
+    detail = reverse("reports:detail", args=[1])[:-2]
+
+    def when(value):
+        return value.astimezone(tz).replace(microsecond=0).isoformat() if value is not None else None
+
+    out = []
+    for (
+        pk,
+        status,
+        reason,
+        description,
+        created,
+        updated,
+        planned,
+        address,
+        lat,
+        lon,
+        media_url,
+        cat_name,
+        cat_code,
+        service_name,
+        district_name,
+    ) in rows:
+        photo = photos.get(pk)
+        out.append(
+            {
+                "service_request_id": str(pk),
+                "status": "open" if status in rules.OPEN else "closed",
+                "status_notes": reason or labels.get(status, status),
+                "parvis_status": status,
+                "service_name": cat_name,
+                "service_code": cat_code,
+                "description": description,
+                "agency_responsible": service_name,
+                "service_notice": None,
+                "requested_datetime": when(created),
+                "updated_datetime": when(updated),
+                "expected_datetime": when(dt.datetime.combine(planned, dt.time(12), tzinfo=tz))
+                if planned
+                else None,
+                "address": address or district_name or "",
+                "address_id": None,
+                "zipcode": None,
+                "lat": round(lat, 6),
+                "long": round(lon, 6),
+                "media_url": (site + storage.url(photo)) if photo else (media_url or None),
+                "url": f"{site}{detail}{pk}/",
+            }
         )
-    )
-
-
-def _as_request(r: Report) -> dict:
-    photos = list(r.photos.all())
-    media = (settings.PARVIS_SITE_URL + photos[0].image.url) if photos else (r.media_url or None)
-    expected = (
-        dt.datetime.combine(r.planned_for, dt.time(12), tzinfo=timezone.get_current_timezone())
-        if r.planned_for
-        else None
-    )
-    return {
-        "service_request_id": str(r.pk),
-        "status": rules.open311_status(r.status),
-        "status_notes": r.public_reason or str(Status(r.status).label),
-        "parvis_status": r.status,
-        "service_name": r.category.name,
-        "service_code": r.category.code,
-        "description": r.description,
-        "agency_responsible": r.service.name if r.service else None,
-        "service_notice": None,
-        "requested_datetime": w3c(r.created_at),
-        "updated_datetime": w3c(r.updated_at),
-        "expected_datetime": w3c(expected),
-        "address": r.address or (r.district.name if r.district else ""),
-        "address_id": None,
-        "zipcode": None,
-        "lat": round(r.lat, 6),
-        "long": round(r.lon, 6),
-        "media_url": media,
-        "url": settings.PARVIS_SITE_URL + r.get_absolute_url(),
-    }
+    return out
 
 
 def _list(request, fmt):
@@ -415,7 +464,7 @@ def _list(request, fmt):
             raise Open311Error(
                 400, _("service_request_id : identifiants numériques séparés par des virgules.")
             )
-        rows = [_as_request(r) for r in qs.filter(pk__in=[int(i) for i in ids[:MAX_RESULTS]]).order_by("id")]
+        rows = as_requests(qs.filter(pk__in=[int(i) for i in ids[:MAX_RESULTS]]).order_by("id"))
         return render(fmt, rows, root="service_requests", item="request")
     codes = _csv_param(params, "service_code")
     if codes:
@@ -444,7 +493,7 @@ def _list(request, fmt):
     page_size = _int_param(params, "page_size", MAX_RESULTS, 1, MAX_RESULTS)
     page = _int_param(params, "page", 1, 1, 1_000_000)
     offset = (page - 1) * page_size
-    rows = [_as_request(r) for r in qs.order_by("-created_at", "-id")[offset : offset + page_size]]
+    rows = as_requests(qs.order_by("-created_at", "-id")[offset : offset + page_size])
     return render(fmt, rows, root="service_requests", item="request")
 
 
@@ -458,10 +507,10 @@ def requests_view(request, fmt):
 
 def request_detail(request, pk, fmt):
     def run():
-        report = public_requests().filter(pk=int(pk)).first() if pk.isdigit() else None
-        if report is None:
+        found = as_requests(public_requests().filter(pk=int(pk))) if pk.isdigit() else []
+        if not found:
             raise Open311Error(404, _("Demande inconnue : %(id)s.") % {"id": pk[:32]})
-        return render(fmt, [_as_request(report)], root="service_requests", item="request")
+        return render(fmt, found, root="service_requests", item="request")
 
     return _handle(fmt, run)
 

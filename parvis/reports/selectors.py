@@ -4,7 +4,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, F, FloatField, IntegerField, OuterRef, Q
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Sum
 from django.db.models.functions import Cast, Floor
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -152,62 +152,81 @@ def _category_and_descendants(code: str) -> list[str]:
     return [c for i, _p, c in rows if i in ids]
 
 
+def _map_arms(filters: ReportFilters) -> list:
+    """The map's default view is "open, or resolved recently": two queries, each served by its own index
+    (an OR across them would read the table). An explicit status filter is a single query."""
+    if filters.status:
+        return [public_reports(filters)]
+    open_filters = ReportFilters(**{**filters.__dict__, "status": "open"})
+    return [public_reports(open_filters), public_reports(filters).filter(_recently_closed())]
+
+
 def map_geojson(filters: ReportFilters) -> dict:
     """GeoJSON for the map: the points themselves when the box holds few, else grid clusters
     (count and centroid per cell) computed in the database so a district-sized box stays fast."""
     if filters.bbox is None:
         raise ValidationError(_("Indiquez la zone de la carte (bbox=ouest,sud,est,nord)."))
-    qs = public_reports(filters, recent_closed_only=True)
-    points = list(
-        qs.order_by().values_list(
-            "id", "lat", "lon", "status", "category__code", "category__name", "category__icon"
-        )[: MAP_POINT_LIMIT + 1]
-    )
+    arms = _map_arms(filters)
+    points = []
+    for qs in arms:
+        points += list(
+            qs.order_by().values_list("id", "lat", "lon", "status", "category_id")[: MAP_POINT_LIMIT + 1]
+        )
+        if len(points) > MAP_POINT_LIMIT:
+            break
     if len(points) <= MAP_POINT_LIMIT:
-        features = [
-            {
-                "type": "Feature",
-                "id": pk,
-                "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},
-                "properties": {
+        cats = {
+            pk: (code, name, icon)
+            for pk, code, name, icon in Category.objects.values_list("pk", "code", "name", "icon")
+        }
+        labels = {s.value: str(s.label) for s in Status}
+        features = []
+        for pk, lat, lon, status, category_id in points:
+            code, name, icon = cats.get(category_id, ("", "", ""))
+            features.append(
+                {
+                    "type": "Feature",
                     "id": pk,
-                    "status": status,
-                    "status_label": str(Status(status).label),
-                    "category": code,
-                    "title": f"{icon} {name}".strip(),
-                    "url": f"/signalements/{pk}/",
-                },
-            }
-            for pk, lat, lon, status, code, name, icon in points
-        ]
+                    "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},
+                    "properties": {
+                        "id": pk,
+                        "status": status,
+                        "status_label": labels.get(status, status),
+                        "category": code,
+                        "title": f"{icon} {name}".strip(),
+                        "url": f"/signalements/{pk}/",
+                    },
+                }
+            )
         return {"type": "FeatureCollection", "features": features, "clustered": False}
     min_lon, min_lat, max_lon, max_lat = filters.bbox
     cell_lon = (max_lon - min_lon) / MAP_GRID_CELLS
     cell_lat = (max_lat - min_lat) / MAP_GRID_CELLS
-    rows = (
-        qs.order_by()
-        .annotate(
-            gx=Cast(Floor((F("lon") - min_lon) / cell_lon), IntegerField()),
-            gy=Cast(Floor((F("lat") - min_lat) / cell_lat), IntegerField()),
+    cells: dict[tuple[int, int], list[float]] = {}
+    for qs in arms:
+        rows = (
+            qs.order_by()
+            .annotate(
+                gx=Cast(Floor((F("lon") - min_lon) / cell_lon), IntegerField()),
+                gy=Cast(Floor((F("lat") - min_lat) / cell_lat), IntegerField()),
+            )
+            .values("gx", "gy")
+            .annotate(n=Count("id"), slat=Sum("lat"), slon=Sum("lon"))
         )
-        .values("gx", "gy")
-        .annotate(n=Count("id"), clat=Cast(_avg("lat"), FloatField()), clon=Cast(_avg("lon"), FloatField()))
-    )
+        for r in rows:
+            cell = cells.setdefault((r["gx"], r["gy"]), [0, 0.0, 0.0])
+            cell[0] += r["n"]
+            cell[1] += r["slat"]
+            cell[2] += r["slon"]
     features = [
         {
             "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [round(r["clon"], 6), round(r["clat"], 6)]},
-            "properties": {"cluster": True, "count": r["n"]},
+            "geometry": {"type": "Point", "coordinates": [round(slon / n, 6), round(slat / n, 6)]},
+            "properties": {"cluster": True, "count": n},
         }
-        for r in rows
+        for n, slat, slon in cells.values()
     ]
     return {"type": "FeatureCollection", "features": features, "clustered": True}
-
-
-def _avg(name):
-    from django.db.models import Avg
-
-    return Avg(name)
 
 
 # --- Back office -----------------------------------------------------------------------------------
