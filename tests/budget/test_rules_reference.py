@@ -136,3 +136,33 @@ def test_city_selected_column_greedy(name, extra, missing):
     city = set(reference(name)["file_selected"])
     got = set(rules.greedy(election(name)).selected)
     assert (got - city, city - got) == (extra, missing)
+
+
+@pytest.mark.parametrize("name", ["Netherlands_Assen_2024", "Poland_Swiecie_2023"])
+def test_mes_explanations_are_consistent(name):
+    """Each payer pays at most rho x utility, together exactly the cost; losers' supporters lacked money."""
+    if name not in FILES:
+        pytest.skip(f"{name} not in the shared data")
+    out = rules.equal_shares(election(name), completion="add1")
+    for p in out.projects:
+        if p.funded:
+            assert 0 < p.payers <= p.votes
+            assert p.rho * p.cost * p.payers >= p.cost  # the poorest paid less than the full share
+        elif p.reason == "supporters_cannot_afford":
+            assert p.money_left < p.cost
+
+
+def test_largest_file_parses_in_little_memory():
+    import tracemalloc
+
+    name = "Poland_Wroclaw_2015_150_-_500"
+    if name not in FILES:
+        pytest.skip(f"{name} not in the shared data")
+    tracemalloc.start()
+    try:
+        e = rules.pabulib.read(DATA / f"{name}.pb")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert e.profile.num_voters == 131_778
+    assert peak < 200 * 2**20
