@@ -212,9 +212,7 @@ def consultation_ideas(
     filters = selectors.IdeaFilters.from_params(
         {"tri": sort, "theme": theme, "arrondissement": district, "statut": status, "mot": tag, "q": q}
     )
-    paginator = Paginator(
-        selectors.idea_list(c, filters, seed=max(1, seed % (2**31 - 1))).select_related("consultation"), 20
-    )
+    paginator = Paginator(selectors.idea_list(c, filters, seed=max(1, seed % (2**31 - 1))), 20)
     current = paginator.get_page(page)
     return {
         "count": paginator.count,

@@ -194,6 +194,9 @@ class Tag(models.Model):
         return self.name
 
 
+PUBLIC = Q(status="published", hidden_at__isnull=True)
+
+
 class Idea(Moderated):
     consultation = models.ForeignKey(
         Consultation, on_delete=models.PROTECT, related_name="ideas", verbose_name=_("consultation")
@@ -258,10 +261,23 @@ class Idea(Moderated):
         verbose_name = _("idée")
         verbose_name_plural = _("idées")
         ordering = ["-created_at"]
+        # Partial indexes over public ideas only, one per sort order: the list pages and their
+        # counts read them without touching the wide rows (decision 0602).
         indexes = [
-            models.Index(fields=["consultation", "status", "-created_at"], name="ideas_idea_list_new"),
-            models.Index(fields=["consultation", "status", "-support_count"], name="ideas_idea_list_supp"),
-            models.Index(fields=["consultation", "status", "-comment_count"], name="ideas_idea_list_comm"),
+            models.Index(fields=["consultation", "id"], condition=PUBLIC, name="ideas_idea_pub_id"),
+            models.Index(
+                fields=["consultation", "-created_at", "-id"], condition=PUBLIC, name="ideas_idea_pub_new"
+            ),
+            models.Index(
+                fields=["consultation", "-support_count", "-created_at", "-id"],
+                condition=PUBLIC,
+                name="ideas_idea_pub_supp",
+            ),
+            models.Index(
+                fields=["consultation", "-comment_count", "-created_at", "-id"],
+                condition=PUBLIC,
+                name="ideas_idea_pub_comm",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

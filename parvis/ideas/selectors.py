@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, Q, QuerySet, Sum, Value
+from django.db.models import BigIntegerField, Count, ExpressionWrapper, F, Q, QuerySet, Sum, Value
 from django.db.models.expressions import RawSQL
 
 from parvis.core.models import Territory, TerritoryLevel
@@ -84,13 +84,9 @@ def search(qs: QuerySet[Idea], q: str) -> QuerySet[Idea]:
     if not terms:
         return qs
     if connection.vendor == "postgresql":
-        return qs.extra(
-            where=[
-                "to_tsvector('french'::regconfig, ideas_idea.search_text) "
-                "@@ plainto_tsquery('french'::regconfig, %s)"
-            ],
-            params=[terms],
-        )
+        # A self-contained subquery (its own FROM), so it stays right inside IdeaWindow's subquery.
+        sql = "SELECT id FROM ideas_idea WHERE search_vector @@ plainto_tsquery('french'::regconfig, %s)"
+        return qs.filter(id__in=RawSQL(sql, [terms]))  # noqa: S611 — the terms are a parameter
     if connection.vendor == "sqlite":
         match = rules.fts5_query(q)
         return qs.filter(
@@ -101,9 +97,53 @@ def search(qs: QuerySet[Idea], q: str) -> QuerySet[Idea]:
     return qs
 
 
-def idea_list(consultation: Consultation, filters: IdeaFilters, *, seed: int) -> QuerySet[Idea]:
-    """The public ideas of a consultation, filtered and sorted, with what the cards show in one query."""
-    qs = public_ideas(consultation).select_related("author", "territory", "answer")
+def _ordered(qs: QuerySet[Idea], sort: str, seed: int) -> QuerySet[Idea]:
+    if sort == Sort.SUPPORTED:
+        return qs.order_by("-support_count", "-created_at", "-id")
+    if sort == Sort.COMMENTED:
+        return qs.order_by("-comment_count", "-created_at", "-id")
+    if sort == Sort.NEWEST:
+        return qs.order_by("-created_at", "-id")
+    return qs.annotate(shuffle=shuffle_expression(seed)).order_by("shuffle", "id")
+
+
+def shuffle_expression(seed: int):
+    """``rules.shuffle_key`` as an ORM expression (valid in subqueries, on every database)."""
+    a, b = rules.shuffle_multipliers(seed)
+    p = Value(rules.SHUFFLE_MODULUS)
+    pk = F("id")
+    key = ((((pk * pk) % p) * Value(a)) % p + (pk * Value(b)) % p) % p
+    return ExpressionWrapper(key, output_field=BigIntegerField())
+
+
+class IdeaWindow:
+    """A filtered, sorted list of ideas that a ``Paginator`` slices in one query per page.
+
+    The page's ids are chosen by a narrow inner query (sorting ids, not whole rows with their
+    text), and the outer query fetches those twenty rows with what the cards show; so the cost of
+    a page does not grow with its depth (decision 0602).
+    """
+
+    def __init__(self, base: QuerySet[Idea], sort: str, seed: int):
+        self.base, self.sort, self.seed = base, sort, seed
+
+    def count(self) -> int:
+        return self.base.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, window: slice) -> list[Idea]:
+        ids = _ordered(self.base, self.sort, self.seed).values("pk")[window]
+        outer = Idea.objects.filter(pk__in=ids).select_related(
+            "author", "territory", "answer", "consultation"
+        )
+        return list(_ordered(outer, self.sort, self.seed).prefetch_related("tags"))
+
+
+def idea_list(consultation: Consultation, filters: IdeaFilters, *, seed: int) -> IdeaWindow:
+    """The public ideas of a consultation, filtered and sorted, with what the cards show."""
+    qs = public_ideas(consultation)
     if filters.theme:
         qs = qs.filter(theme=filters.theme)
     if filters.district:
@@ -118,17 +158,7 @@ def idea_list(consultation: Consultation, filters: IdeaFilters, *, seed: int) ->
         qs = qs.filter(answer__status=filters.status)
     if filters.q:
         qs = search(qs, filters.q)
-    if filters.sort == Sort.SUPPORTED:
-        qs = qs.order_by("-support_count", "-created_at", "-id")
-    elif filters.sort == Sort.COMMENTED:
-        qs = qs.order_by("-comment_count", "-created_at", "-id")
-    elif filters.sort == Sort.NEWEST:
-        qs = qs.order_by("-created_at", "-id")
-    else:
-        # Integers computed here, never user text: the expression is safe to inline.
-        key = RawSQL(rules.shuffle_sql("ideas_idea.id", seed), [])  # noqa: S611
-        qs = qs.annotate(shuffle=key).order_by("shuffle", "id")
-    return qs.prefetch_related("tags")
+    return IdeaWindow(qs, filters.sort, seed)
 
 
 def supported_ids(user, ideas) -> set[int]:

@@ -32,7 +32,7 @@ def corpus():
 
 
 def _found(c, q):
-    return {i.pk for i in selectors.idea_list(c, IdeaFilters(q=q), seed=1)}
+    return {i.pk for i in selectors.idea_list(c, IdeaFilters(q=q), seed=1)[0:100]}
 
 
 @pytest.mark.parametrize(

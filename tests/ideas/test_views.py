@@ -318,3 +318,14 @@ def test_idea_flood_is_rate_limited(client, consultation, settings):
     assert client.post(url, data).status_code == 302
     assert client.post(url, {**data, "title": "Une seconde idée"}).status_code == 429
     assert Idea.objects.count() == 1
+
+
+def test_database_shuffle_matches_the_pure_rule(consultation):
+    from parvis.ideas import rules, selectors
+
+    ids = [make_idea(consultation=consultation).pk for _ in range(15)]
+    window = selectors.idea_list(consultation, selectors.IdeaFilters(), seed=987654)
+    assert [i.pk for i in window[0:15]] == sorted(ids, key=lambda pk: (rules.shuffle_key(pk, 987654), pk))
+    assert [i.pk for i in window[5:10]] == sorted(ids, key=lambda pk: (rules.shuffle_key(pk, 987654), pk))[
+        5:10
+    ]
