@@ -205,3 +205,24 @@ def test_sqlite_concurrent_writers_wait_instead_of_failing(demo_home):
             conn.execute("SELECT COUNT(*) FROM core_user WHERE email LIKE 'w%-%@example.org'").fetchone()[0]
             == 100
         )
+
+
+def test_token_create_from_the_command_line(demo_home):
+    home = demo_home[0]
+    result = run(["token", "create", "habitante@demo.parvis.localhost", "--name", "cli"], env_for(home))
+    key = result.stdout.strip()
+    assert key.startswith("pvs_")
+    with sqlite3.connect(home / "parvis.sqlite3") as conn:
+        rows = conn.execute("SELECT name, key_hash FROM core_apitoken WHERE name = 'cli'").fetchall()
+    assert len(rows) == 1
+    assert rows[0][1] != key
+    assert len(rows[0][1]) == 64  # SHA-256 only
+    failed = subprocess.run(
+        [PARVIS, "token", "create", "nobody@example.org"],
+        env=env_for(home),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert failed.returncode == 2
+    assert "Aucun compte avec l'adresse nobody@example.org" in failed.stderr
