@@ -313,6 +313,8 @@ def _create(request, fmt):
         source="open311",
         open311_key=key,
         campaign=campaign,
+        category=None if campaign else category,
+        token_is_new=True,
     )
     notice = _("Merci. Suivez le signalement sur %(url)s") % {
         "url": settings.PARVIS_SITE_URL + report.get_absolute_url()

@@ -72,18 +72,22 @@ def category_for_reporting(code: str) -> Category:
 
 
 def route(category: Category, location: territories.Location) -> int | None:
-    chain = category_chain(category)
+    """The service for a category at a place (rules in ``rules.choose_service``); one query."""
+    chain_nodes, node = [], category
+    while node is not None and node not in chain_nodes:
+        chain_nodes.append(node)
+        node = node.parent
+    chain = [c.pk for c in chain_nodes]
     rule_rows = [
         rules.Rule(r.category_id, r.territory_id, r.service_id)
         for r in RoutingRule.objects.filter(category_id__in=chain)
     ]
-    fallback = dict(Category.objects.filter(pk__in=chain).values_list("pk", "service_id"))
     return rules.choose_service(
         rule_rows,
         chain,
         district_id=location.district.id if location.district else None,
         priority_area_id=location.priority_area.id if location.priority_area else None,
-        fallback=fallback,
+        fallback={c.pk: c.service_id for c in chain_nodes},
     )
 
 
@@ -260,6 +264,8 @@ def report_create(
     agent: User | None = None,
     open311_key: Open311Key | None = None,
     campaign=None,
+    category: Category | None = None,
+    token_is_new: bool = False,
 ) -> tuple[Report, bool]:
     """Create a report, or return the one already created with the same client token.
 
@@ -267,7 +273,7 @@ def report_create(
     input changes nothing. Returns (report, created).
     """
     token = _clean_token(draft.client_token)
-    if token:
+    if token and not token_is_new:
         existing = Report.objects.filter(client_token=token).first()
         if existing is not None:
             return existing, False
@@ -275,7 +281,7 @@ def report_create(
         if campaign.kind != campaign.Kind.INFORMATION or campaign.category is None:
             raise ValidationError(_("Cette campagne ne reçoit pas de signalements."))
         category = campaign.category
-    else:
+    elif category is None:
         category = category_for_reporting(draft.category_code)
     if draft.lat not in (None, "") and draft.lon not in (None, ""):
         place = place_from_point(draft.lat, draft.lon)
@@ -425,6 +431,13 @@ def _service_members(service_id):
 
 
 def _notify_service_new(report: Report) -> None:
+    from .tasks import notify_service_of_new_report
+
+    report_id = report.pk
+    transaction.on_commit(lambda: notify_service_of_new_report.enqueue(report_id))
+
+
+def notify_service_new(report: Report) -> None:
     notify(
         recipients=_service_members(report.service_id),
         kind="reports.new",

@@ -258,6 +258,21 @@ def test_duplicates_query_count(paris, django_assert_max_num_queries):
         assert len(selectors.duplicates_near(category=leaf, lat=48.8675, lon=2.3637)) == 5
 
 
+def test_service_agents_are_told_of_a_new_report(paris, django_capture_on_commit_callbacks):
+    from parvis.core.models import Notification
+
+    service = make_service()
+    _f, _k, leaf = make_tree(service=service)
+    agent = make_agent(service=service)
+    other = make_agent(service=make_service())
+    with django_capture_on_commit_callbacks(execute=True):
+        report, _ = services.report_create(draft=draft(leaf), author=make_user())
+    notes = Notification.objects.filter(kind="reports.new")
+    assert [n.recipient_id for n in notes] == [agent.pk]
+    assert notes[0].url == f"/signalements/agents/{report.pk}/"
+    assert not Notification.objects.filter(recipient=other).exists()
+
+
 def test_agent_reports_on_behalf_of_a_resident(paris):
     service = make_service()
     _f, _k, leaf = make_tree(service=service)
