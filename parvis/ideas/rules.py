@@ -169,20 +169,25 @@ def _kmeans(
 
 
 def silhouette(points: np.ndarray, labels: np.ndarray) -> float:
-    """Mean silhouette width (1: tight, well separated groups; about 0: no structure)."""
-    k = labels.max() + 1
+    """Mean silhouette width (1: tight, well separated groups; about 0: no structure). Vectorised."""
+    k = int(labels.max()) + 1 if len(labels) else 0
     if k < 2 or len(points) <= k:
         return -1.0
-    dist = np.sqrt(((points[:, None, :] - points[None]) ** 2).sum(-1))
-    scores = np.zeros(len(points))
-    for i in range(len(points)):
-        own = labels == labels[i]
-        n_own = own.sum() - 1
-        if n_own == 0:
-            continue
-        a = dist[i, own].sum() / n_own
-        b = min(dist[i, labels == g].mean() for g in range(k) if g != labels[i] and (labels == g).any())
-        scores[i] = (b - a) / max(a, b) if max(a, b) > 0 else 0.0
+    sq = (points**2).sum(axis=1)
+    dist = np.sqrt(np.maximum(sq[:, None] + sq[None, :] - 2 * points @ points.T, 0.0))
+    onehot = np.eye(k)[labels]
+    sizes = onehot.sum(axis=0)
+    sums = dist @ onehot  # (n, k): total distance from each point to each group
+    own_size = sizes[labels] - 1
+    a = np.where(own_size > 0, sums[np.arange(len(points)), labels] / np.maximum(own_size, 1), 0.0)
+    other = np.where(
+        onehot.astype(bool) | (sizes[None, :] == 0), np.inf, sums / np.maximum(sizes[None, :], 1)
+    )
+    b = other.min(axis=1)
+    denom = np.maximum(a, b)
+    scores = np.where(
+        (own_size > 0) & (denom > 0) & np.isfinite(b), (b - a) / np.where(denom > 0, denom, 1), 0.0
+    )
     return float(scores.mean())
 
 
@@ -219,8 +224,11 @@ def opinion_map(
     s = seen[active]
     col_mean = np.where(s.sum(0) > 0, np.nansum(x, axis=0) / np.maximum(s.sum(0), 1), 0.0)
     filled = np.where(s, x, col_mean[None, :]) - col_mean[None, :]
-    _u, _sv, vt = np.linalg.svd(filled, full_matrices=False)
-    coords = filled @ vt[:2].T
+    # The first two principal axes: eigenvectors of the m × m covariance (much cheaper than a full
+    # SVD of the n × m matrix when there are many more participants than statements).
+    _values, vectors = np.linalg.eigh(filled.T @ filled)
+    axes = vectors[:, ::-1][:, :2]
+    coords = filled @ axes
     if coords.shape[1] < 2:
         coords = np.hstack([coords, np.zeros((len(coords), 2 - coords.shape[1]))])
     # Polis's correction: people who saw few statements would otherwise all sit near the centre.
