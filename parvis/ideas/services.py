@@ -653,7 +653,21 @@ def statement_vote(*, user: User, statement: Statement, value: int) -> Statement
     vote, _created = StatementVote.objects.update_or_create(
         statement=statement, user=user, defaults={"value": value}
     )
+    _schedule_opinion_map(statement.consultation)
     return vote
+
+
+OPINION_MAP_MIN_INTERVAL = timedelta(seconds=60)
+
+
+def _schedule_opinion_map(consultation: Consultation) -> None:
+    """Recompute the map in the background, at most once a minute per consultation."""
+    snapshot = OpinionSnapshot.objects.filter(consultation=consultation).only("computed_at").first()
+    if snapshot is not None and timezone.now() - snapshot.computed_at < OPINION_MAP_MIN_INTERVAL:
+        return
+    from .tasks import opinion_map_refresh as refresh_task
+
+    transaction.on_commit(lambda: refresh_task.enqueue(consultation.pk))
 
 
 def opinion_map_refresh(*, consultation: Consultation) -> OpinionSnapshot:

@@ -141,7 +141,19 @@ def test_vote_and_propose_statements(client):
     response = client.post(reverse("ideas:statement_vote", args=[s.pk]), {"value": "0"})
     assert response.status_code == 302
     assert StatementVote.objects.get(user=me).value == 0
-    assert not OpinionSnapshot.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_vote_schedules_the_map_at_most_once_a_minute(django_capture_on_commit_callbacks):
+    c = make_consultation(opinion_map_enabled=True)
+    s = make_statement(consultation=c)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        services.statement_vote(user=make_user(), statement=s, value=1)
+    assert len(callbacks) == 1
+    assert OpinionSnapshot.objects.filter(consultation=c).exists()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        services.statement_vote(user=make_user(), statement=s, value=-1)
+    assert callbacks == []  # computed less than a minute ago
 
 
 @pytest.mark.django_db
