@@ -11,6 +11,7 @@ urlpatterns = [
     path("<slug:slug>/projets/carte.geojson", views.projects_geojson, name="projects_geojson"),
     path("<slug:slug>/projets/<int:pk>/", views.project_detail, name="project"),
     path("<slug:slug>/projets/<int:pk>/modifier/", views.idea_edit, name="idea_edit"),
+    path("<slug:slug>/projets/<int:pk>/scinder/", views.split, name="split"),
     path("<slug:slug>/projets/<int:pk>/soutenir/", views.project_support, name="support"),
     path("<slug:slug>/projets/<int:pk>/commenter/", views.project_comment, name="comment"),
     path("<slug:slug>/projets/<int:pk>/suivi/", views.followup_add, name="followup_add"),

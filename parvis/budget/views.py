@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from parvis.core.models import Service
+from parvis.core.ratelimit import RateLimited, check_rate
 
 from . import ballots as ballot_rules
 from . import eligibility, exports, permissions, selectors, services
@@ -134,6 +135,7 @@ def project_detail(request, slug, pk):
             "sources": project.merged_sources.all(),
             "can_followup": funded and permissions.can(user, "followup", campaign),
             "can_edit": permissions.can(user, "edit", campaign, obj=project),
+            "can_split": project.status == Status.SUBMITTED and permissions.can(user, "merge", campaign),
             "followup_form": FollowUpForm(),
             "review_public": project.review_published_at is not None,
         },
@@ -161,11 +163,12 @@ def project_support(request, slug, pk):
 def project_comment(request, slug, pk):
     project = get_object_or_404(Project, pk=pk, campaign__slug=slug)
     try:
+        check_rate(request, "write", key=f"user:{request.user.pk}")
         comment = services.comment_create(
             author=request.user, project=project, body=request.POST.get("body", "")
         )
         return redirect(comment.get_absolute_url())
-    except (PermissionDenied, ValidationError) as exc:
+    except (PermissionDenied, ValidationError, RateLimited) as exc:
         messages.error(request, _errors(exc))
     return redirect(project.get_absolute_url())
 
@@ -185,6 +188,7 @@ def idea_create(request, slug):
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
+            check_rate(request, "write", key=f"user:{request.user.pk}")
             project = services.project_create(
                 author=request.user,
                 campaign=campaign,
@@ -203,7 +207,7 @@ def idea_create(request, slug):
             )
             messages.success(request, _("Merci ! Votre idée est publiée."))
             return redirect(project.get_absolute_url())
-        except (PermissionDenied, ValidationError) as exc:
+        except (PermissionDenied, ValidationError, RateLimited) as exc:
             form.add_error(None, _errors(exc))
     return render(
         request,
@@ -721,6 +725,36 @@ def inclusion(request, slug):
         )
     totals = {k: sum(r[k] for r in rows) for k in ("ideas", "assisted", "supporters", "voters")}
     return render(request, "budget/inclusion.html", {"campaign": campaign, "rows": rows, "totals": totals})
+
+
+@login_required
+def split(request, slug, pk):
+    """Split an idea into two to four projects (agents, co-construction and review)."""
+    campaign = selectors.campaign_get(slug)
+    project = get_object_or_404(Project, pk=pk, campaign=campaign)
+    try:
+        permissions.ensure(request.user, "merge", campaign)
+    except PermissionDenied as exc:
+        return render(request, "budget/message.html", {"campaign": campaign, "message": str(exc)}, status=403)
+    error = None
+    if request.method == "POST":
+        parts = [
+            {"title": request.POST.get(f"title-{i}", ""), "body": request.POST.get(f"body-{i}", "")}
+            for i in range(1, 5)
+        ]
+        parts = [p for p in parts if p["title"].strip() or p["body"].strip()]
+        try:
+            services.project_split(actor=request.user, project=project, parts=parts)
+            messages.success(request, _("L'idée a été scindée."))
+            return redirect(project.get_absolute_url())
+        except (PermissionDenied, ValidationError) as exc:
+            error = _errors(exc)
+    return render(
+        request,
+        "budget/split.html",
+        {"campaign": campaign, "project": project, "error": error, "numbers": range(1, 5)},
+        status=400 if error else 200,
+    )
 
 
 def status_label(value):

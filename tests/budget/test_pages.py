@@ -312,3 +312,34 @@ def test_paper_whole_ballots_typed_twice(client, vote):
     r = client.post(url, {"mode": "ballots", "polling_place": "Autre", "ballots_text": "abc"})
     assert r.status_code == 400
     assert "Bulletin n°1" in text(r)
+
+
+def test_split_page(client):
+    campaign = make_campaign(open_phase="review", slug="bp-split")
+    env = make_envelope(campaign, slug="paris")
+    idea = make_project(env, feasible=False, status="submitted", title="Deux choses à la fois")
+    url = reverse("budget:split", args=["bp-split", idea.pk])
+    client.force_login(make_user())
+    assert client.get(url).status_code == 403
+    client.force_login(make_agent())
+    assert "Scinder cette idée" in text(client.get(idea.get_absolute_url()))
+    body = "Une description assez longue pour être acceptée."
+    r = client.post(url, {"title-1": "Seule partie", "body-1": body})
+    assert r.status_code == 400
+    assert "au moins deux projets" in text(r)
+    r = client.post(url, {"title-1": "Partie un", "body-1": body, "title-2": "Partie deux", "body-2": body})
+    assert r.status_code == 302
+    assert Project.objects.filter(split_from=idea).count() == 2
+
+
+@pytest.mark.ratelimit
+def test_comment_rate_limited(client, settings):
+    settings.PARVIS_RATE_LIMITS = {**settings.PARVIS_RATE_LIMITS, "write": "2/60"}
+    campaign = make_campaign(open_phase="coconstruction", slug="bp-rl")
+    env = make_envelope(campaign, slug="paris")
+    idea = make_project(env, feasible=False, status="submitted")
+    client.force_login(make_user())
+    url = reverse("budget:comment", args=["bp-rl", idea.pk])
+    for _ in range(3):
+        client.post(url, {"body": "Un avis."})
+    assert idea.comments.count() == 2
