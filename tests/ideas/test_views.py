@@ -329,3 +329,16 @@ def test_database_shuffle_matches_the_pure_rule(consultation):
     assert [i.pk for i in window[5:10]] == sorted(ids, key=lambda pk: (rules.shuffle_key(pk, 987654), pk))[
         5:10
     ]
+
+
+def test_english_translation(client, consultation):
+    from django.utils import translation
+
+    from parvis.ideas.models import Theme
+
+    with translation.override("en"):
+        assert str(Theme.MOBILITY.label) == "Mobility and transport"
+    client.cookies["django_language"] = "en"
+    html = client.get(reverse("ideas:consultation", args=[consultation.slug])).content.decode()
+    assert "Search and filter ideas" in html
+    assert "Rechercher et filtrer" not in html
