@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from datetime import UTC
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
@@ -786,7 +787,7 @@ def envelope_data(envelope: Envelope) -> tuple[tally.EnvelopeData, dict[str, str
         grades=grades,
         meta={
             "description": f"{campaign.title} — {envelope.name}",
-            "unit": "Paris",
+            "unit": settings.PARVIS_CITY_NAME,
             "subunit": envelope.name,
             "instance": campaign.slug,
         },
