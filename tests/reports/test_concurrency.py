@@ -50,3 +50,39 @@ def test_same_client_token_from_threads_gives_one_report(paris):
     assert Report.objects.filter(client_token="same-phone-retry").count() == 1
     assert len({pk for pk, _c in results}) == 1
     assert sum(1 for _pk, created in results if created) == 1
+
+
+def test_concurrent_supports_keep_the_counter_exact(paris):
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrency is exercised on PostgreSQL (SQLite serialises writers)")
+    from parvis.reports import campaigns
+    from parvis.reports.models import Contribution, Support
+
+    from .factories import make_campaign
+
+    campaign = make_campaign(kind="codesign")
+    proposal = campaigns.contribution_create(campaign=campaign, author=make_user(), title="Un banc", body="",
+                                             lat=REPUBLIQUE[0], lon=REPUBLIQUE[1])
+    people = [make_user() for _ in range(4)]
+    # Each person taps twice at the same time: one support each, counter equal to the rows.
+    barrier = threading.Barrier(8)
+    errors = []
+
+    def tap(user):
+        try:
+            barrier.wait()
+            campaigns.contribution_support(contribution=proposal, user=user)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=tap, args=(p,)) for p in people + people]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    proposal.refresh_from_db()
+    assert Support.objects.filter(contribution=proposal).count() == 4
+    assert Contribution.objects.get(pk=proposal.pk).support_count == 4
