@@ -293,6 +293,8 @@ LEAFLET_CONFIG = {
 # Geocoding: "offline" answers from the territories' names only; "nominatim" (opt-in) needs network.
 PARVIS_GEOCODER = os.environ.get("PARVIS_GEOCODER", "offline")
 PARVIS_GEOCODER_URL = os.environ.get("PARVIS_GEOCODER_URL", "")
+# Budget: seconds a process keeps an envelope's ballot definition (see docs/budget.md).
+PARVIS_BUDGET_CACHE_SECONDS = float(os.environ.get("PARVIS_BUDGET_CACHE_SECONDS", "0" if TESTING else "5"))
 
 # --- Logging --------------------------------------------------------------------------------------
 LOGGING = {
