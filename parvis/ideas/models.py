@@ -73,6 +73,10 @@ class AnswerStatus(models.TextChoices):
     BUDGET = "budget", _("Transmise au budget participatif")
 
 
+#: First path segments of the module's own pages: a consultation cannot take them as its address.
+RESERVED_SLUGS = {"moderation", "idee", "commentaire", "affirmation"}
+
+
 class Consultation(models.Model):
     """A question the city asks residents, with dated phases; the permanent *boîte à idées* has none."""
 
@@ -133,7 +137,12 @@ class Consultation(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(support_threshold__isnull=True, support_window_days__isnull=True)
-                | Q(support_threshold__gt=0, support_window_days__gt=0),
+                | Q(
+                    support_threshold__gt=0,
+                    support_window_days__gt=0,
+                    support_threshold__isnull=False,
+                    support_window_days__isnull=False,
+                ),
                 name="ideas_consultation_threshold_with_window",
             ),
             models.CheckConstraint(
@@ -156,6 +165,21 @@ class Consultation(models.Model):
 
     def get_absolute_url(self):
         return reverse("ideas:consultation", args=[self.slug])
+
+    def clean(self):
+        """Checks the admin form runs before saving (the constraints above hold the rest)."""
+        from django.core.exceptions import ValidationError
+        from shapely.geometry import shape
+
+        if self.slug in RESERVED_SLUGS:
+            raise ValidationError({"slug": _("Cette adresse est réservée : choisissez-en une autre.")})
+        if self.perimeter is not None:
+            try:
+                geom = shape(self.perimeter)
+            except (KeyError, TypeError, ValueError, AttributeError):
+                geom = None
+            if geom is None or geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
+                raise ValidationError({"perimeter": _("Le périmètre doit être un polygone GeoJSON.")})
 
     def phase_at(self, now=None) -> str:
         now = now or timezone.now()

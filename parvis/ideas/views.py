@@ -65,7 +65,12 @@ def index(request):
             else "past"
         )
         groups[key].append(c)
-    return render(request, "ideas/index.html", {"groups": groups})
+    awaiting = (
+        list(selectors.ideas_awaiting_answer()[:50])
+        if request.user.is_authenticated and request.user.is_agent
+        else []
+    )
+    return render(request, "ideas/index.html", {"groups": groups, "awaiting": awaiting})
 
 
 def consultation(request, slug):
