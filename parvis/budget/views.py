@@ -107,7 +107,7 @@ def project_detail(request, slug, pk):
         pk=pk,
         campaign=campaign,
     )
-    if project.is_hidden and not request.user.is_authenticated:
+    if project.is_hidden and not (request.user.is_authenticated and request.user.is_moderator):
         return render(request, "budget/hidden.html", {"project": project, "campaign": campaign}, status=410)
     user = request.user
     supported = user.is_authenticated and project.supports.filter(user=user).exists()

@@ -343,3 +343,18 @@ def test_comment_rate_limited(client, settings):
     for _ in range(3):
         client.post(url, {"body": "Un avis."})
     assert idea.comments.count() == 2
+
+
+def test_hidden_project_only_for_moderators(client, vote):
+    from django.utils import timezone
+
+    from tests.factories import make_moderator
+
+    project = vote["ps"][0]
+    Project.objects.filter(pk=project.pk).update(hidden_at=timezone.now(), hidden_reason="Propos injurieux")
+    assert client.get(project.get_absolute_url()).status_code == 410
+    client.force_login(make_user())
+    assert client.get(project.get_absolute_url()).status_code == 410
+    client.force_login(make_moderator())
+    assert client.get(project.get_absolute_url()).status_code == 200
+    assert "Projet ville 0" not in text(client.get(reverse("budget:projects", args=["bp-2027"])))
