@@ -1,5 +1,7 @@
 """The ``parvis`` command in real subprocesses: demo (twice), serve, check --deploy."""
 
+import fcntl
+import json
 import os
 import socket
 import sqlite3
@@ -44,15 +46,29 @@ def table_counts(db: Path) -> dict[str, int]:
 
 
 @pytest.fixture(scope="module")
-def demo_home(tmp_path_factory):
-    """A fresh installation made by ``parvis demo --no-serve`` run twice in a row."""
-    home = tmp_path_factory.mktemp("parvis-home")
-    env = env_for(home)
-    first = run(["demo", "--no-serve"], env)
-    counts_first = table_counts(home / "parvis.sqlite3")
-    second = run(["demo", "--no-serve"], env)
-    counts_second = table_counts(home / "parvis.sqlite3")
-    return home, first.stdout, second.stdout, counts_first, counts_second
+def demo_home(tmp_path_factory, worker_id):
+    """A fresh installation made by ``parvis demo --no-serve`` run twice in a row.
+
+    Built once per test session: with pytest-xdist, the first worker builds it under a lock and the others
+    reuse it (the demo loads every module twice, the longest step of this file).
+    """
+    if worker_id == "master":
+        root = tmp_path_factory.mktemp("core-demo")
+    else:
+        root = tmp_path_factory.getbasetemp().parent  # shared by the workers of this session only
+    home, result = root / "core-demo-home", root / "core-demo-result.json"
+    with open(root / "core-demo.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not result.exists():
+            home.mkdir(exist_ok=True)
+            env = env_for(home)
+            first = run(["demo", "--no-serve"], env)
+            counts_first = table_counts(home / "parvis.sqlite3")
+            second = run(["demo", "--no-serve"], env)
+            counts_second = table_counts(home / "parvis.sqlite3")
+            result.write_text(json.dumps([first.stdout, second.stdout, counts_first, counts_second]))
+        out1, out2, counts_first, counts_second = json.loads(result.read_text())
+    return home, out1, out2, counts_first, counts_second
 
 
 def test_demo_twice_succeeds_without_duplicates(demo_home):
@@ -87,17 +103,17 @@ def test_serve_answers_healthz_and_static_files(demo_home):
     try:
         base = f"http://127.0.0.1:{port}"
         body = None
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             try:
-                with urllib.request.urlopen(base + "/healthz", timeout=5) as response:  # noqa: S310
+                with urllib.request.urlopen(base + "/healthz", timeout=30) as response:  # noqa: S310
                     body = response.read().decode()
                     break
-            except (urllib.error.URLError, ConnectionError):
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
                 assert proc.poll() is None, proc.stdout.read().decode()[-3000:]
                 time.sleep(0.3)
         assert body == '{"status": "ok", "database": "ok"}'
-        with urllib.request.urlopen(base + "/", timeout=10) as response:  # noqa: S310
+        with urllib.request.urlopen(base + "/", timeout=60) as response:  # noqa: S310
             html = response.read().decode()
             assert '<html lang="fr">' in html
             assert "gunicorn" in response.headers.get("Server", "")
@@ -105,11 +121,11 @@ def test_serve_answers_healthz_and_static_files(demo_home):
             part.split('"')[0] for part in html.split('href="')[1:] if part.startswith("/static/core/parvis")
         )
         assert css != "/static/core/parvis.css"  # a hashed, cacheable name from the manifest
-        with urllib.request.urlopen(base + css, timeout=10) as response:  # noqa: S310
+        with urllib.request.urlopen(base + css, timeout=60) as response:  # noqa: S310
             assert response.headers["Content-Type"].startswith("text/css")
             assert "max-age=315360000" in response.headers.get("Cache-Control", "")
             assert b"--accent" in response.read()
-        with urllib.request.urlopen(base + "/static/leaflet/leaflet.js", timeout=10) as response:  # noqa: S310
+        with urllib.request.urlopen(base + "/static/leaflet/leaflet.js", timeout=60) as response:  # noqa: S310
             assert response.status == 200
     finally:
         proc.terminate()
@@ -147,7 +163,7 @@ def test_check_deploy_flags_an_insecure_setup(tmp_path):
 
 def test_import_territories_command_errors_exit_non_zero(demo_home, tmp_path):
     home = demo_home[0]
-    before = table_counts(home / "parvis.sqlite3")
+    before = table_counts(home / "parvis.sqlite3")["core_territory"]
     bad = tmp_path / "empty.geojson"
     bad.write_text('{"type": "FeatureCollection", "features": []}')
     result = subprocess.run(
@@ -169,7 +185,7 @@ def test_import_territories_command_errors_exit_non_zero(demo_home, tmp_path):
     )
     assert result.returncode == 2
     assert "aucune entité" in result.stderr
-    assert table_counts(home / "parvis.sqlite3") == before
+    assert table_counts(home / "parvis.sqlite3")["core_territory"] == before
 
 
 def test_sqlite_concurrent_writers_wait_instead_of_failing(demo_home):
