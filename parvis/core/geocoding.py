@@ -39,58 +39,64 @@ class GeocodeResult:
     source: str  # "landmark", "territory", "ban", "nominatim"
 
 
-# (names, lat, lon): places most residents can name; several spellings per place.
+# (label, names, lat, lon): places most residents can name; several spellings per place (compared
+# after ``normalise``: lower case, no accent, no punctuation).
 PARIS_PLACES = [
-    (["hotel de ville", "mairie de paris", "place de l hotel de ville"], 48.8566, 2.3522),
-    (["tour eiffel", "champ de mars"], 48.8584, 2.2945),
-    (["notre dame", "cathedrale notre dame", "parvis notre dame", "ile de la cite"], 48.8530, 2.3499),
-    (["sacre coeur", "basilique du sacre coeur", "butte montmartre"], 48.8867, 2.3431),
-    (["gare du nord"], 48.8809, 2.3553),
-    (["gare de l est"], 48.8768, 2.3592),
-    (["gare de lyon"], 48.8443, 2.3743),
-    (["gare d austerlitz"], 48.8420, 2.3656),
-    (["gare montparnasse"], 48.8412, 2.3209),
-    (["gare saint lazare"], 48.8763, 2.3254),
-    (["gare de bercy"], 48.8391, 2.3826),
-    (["place de la republique", "republique"], 48.8674, 2.3636),
-    (["place de la bastille", "bastille"], 48.8532, 2.3692),
-    (["place de la nation", "nation"], 48.8483, 2.3959),
-    (["place d italie"], 48.8313, 2.3557),
-    (["place de la concorde", "concorde"], 48.8656, 2.3212),
-    (["place de clichy"], 48.8837, 2.3275),
-    (["place des vosges"], 48.8556, 2.3655),
-    (["musee du louvre", "louvre"], 48.8606, 2.3376),
-    (["pantheon"], 48.8462, 2.3464),
-    (["jardin du luxembourg", "senat"], 48.8462, 2.3372),
-    (["arc de triomphe", "place charles de gaulle", "etoile"], 48.8738, 2.2950),
-    (["opera garnier", "palais garnier", "opera"], 48.8719, 2.3316),
-    (["centre pompidou", "beaubourg"], 48.8606, 2.3522),
-    (["forum des halles", "chatelet les halles", "chatelet"], 48.8622, 2.3470),
-    (["parc des buttes chaumont", "buttes chaumont"], 48.8809, 2.3828),
-    (["cimetiere du pere lachaise", "pere lachaise"], 48.8614, 2.3933),
-    (["parc montsouris"], 48.8222, 2.3380),
-    (["parc de la villette", "cite des sciences"], 48.8938, 2.3903),
-    (["bibliotheque francois mitterrand", "bnf"], 48.8338, 2.3759),
-    (["invalides", "hotel des invalides"], 48.8565, 2.3125),
-    (["trocadero", "palais de chaillot"], 48.8620, 2.2876),
-    (["jardin des plantes"], 48.8440, 2.3596),
-    (["canal saint martin"], 48.8712, 2.3650),
-    (["rue de rivoli"], 48.8590, 2.3470),
-    (["avenue des champs elysees", "champs elysees"], 48.8698, 2.3078),
-    (["boulevard saint michel"], 48.8480, 2.3410),
-    (["boulevard saint germain"], 48.8535, 2.3330),
-    (["boulevard haussmann"], 48.8736, 2.3320),
-    (["rue de la roquette"], 48.8567, 2.3770),
-    (["rue oberkampf"], 48.8650, 2.3770),
-    (["rue de belleville"], 48.8722, 2.3850),
-    (["rue mouffetard"], 48.8422, 2.3498),
-    (["rue du faubourg saint antoine"], 48.8510, 2.3790),
-    (["rue de vaugirard"], 48.8420, 2.3050),
-    (["rue de la convention"], 48.8390, 2.2930),
-    (["avenue d italie"], 48.8250, 2.3580),
-    (["rue de charonne"], 48.8545, 2.3840),
-    (["rue des pyrenees"], 48.8620, 2.4020),
-    (["avenue de flandre"], 48.8880, 2.3760),
+    ("Hôtel de Ville", ["hotel de ville", "mairie de paris", "place de l hotel de ville"], 48.8566, 2.3522),
+    ("Tour Eiffel", ["tour eiffel", "champ de mars"], 48.8584, 2.2945),
+    (
+        "Notre-Dame de Paris",
+        ["notre dame", "cathedrale notre dame", "parvis notre dame", "ile de la cite"],
+        48.8530,
+        2.3499,
+    ),
+    ("Sacré-Cœur", ["sacre coeur", "basilique du sacre coeur", "butte montmartre"], 48.8867, 2.3431),
+    ("Gare du Nord", ["gare du nord"], 48.8809, 2.3553),
+    ("Gare de l'Est", ["gare de l est"], 48.8768, 2.3592),
+    ("Gare de Lyon", ["gare de lyon"], 48.8443, 2.3743),
+    ("Gare d'Austerlitz", ["gare d austerlitz"], 48.8420, 2.3656),
+    ("Gare Montparnasse", ["gare montparnasse"], 48.8412, 2.3209),
+    ("Gare Saint-Lazare", ["gare saint lazare"], 48.8763, 2.3254),
+    ("Gare de Bercy", ["gare de bercy"], 48.8391, 2.3826),
+    ("Place de la République", ["place de la republique", "republique"], 48.8674, 2.3636),
+    ("Place de la Bastille", ["place de la bastille", "bastille"], 48.8532, 2.3692),
+    ("Place de la Nation", ["place de la nation", "nation"], 48.8483, 2.3959),
+    ("Place d'Italie", ["place d italie"], 48.8313, 2.3557),
+    ("Place de la Concorde", ["place de la concorde", "concorde"], 48.8656, 2.3212),
+    ("Place de Clichy", ["place de clichy"], 48.8837, 2.3275),
+    ("Place des Vosges", ["place des vosges"], 48.8556, 2.3655),
+    ("Musée du Louvre", ["musee du louvre", "louvre"], 48.8606, 2.3376),
+    ("Panthéon", ["pantheon"], 48.8462, 2.3464),
+    ("Jardin du Luxembourg", ["jardin du luxembourg", "senat"], 48.8462, 2.3372),
+    ("Arc de Triomphe", ["arc de triomphe", "place charles de gaulle", "etoile"], 48.8738, 2.2950),
+    ("Opéra Garnier", ["opera garnier", "palais garnier", "opera"], 48.8719, 2.3316),
+    ("Centre Pompidou", ["centre pompidou", "beaubourg"], 48.8606, 2.3522),
+    ("Forum des Halles", ["forum des halles", "chatelet les halles", "chatelet"], 48.8622, 2.3470),
+    ("Parc des Buttes-Chaumont", ["parc des buttes chaumont", "buttes chaumont"], 48.8809, 2.3828),
+    ("Cimetière du Père-Lachaise", ["cimetiere du pere lachaise", "pere lachaise"], 48.8614, 2.3933),
+    ("Parc Montsouris", ["parc montsouris"], 48.8222, 2.3380),
+    ("Parc de la Villette", ["parc de la villette", "cite des sciences"], 48.8938, 2.3903),
+    ("Bibliothèque François-Mitterrand", ["bibliotheque francois mitterrand", "bnf"], 48.8338, 2.3759),
+    ("Les Invalides", ["invalides", "hotel des invalides"], 48.8565, 2.3125),
+    ("Trocadéro", ["trocadero", "palais de chaillot"], 48.8620, 2.2876),
+    ("Jardin des Plantes", ["jardin des plantes"], 48.8440, 2.3596),
+    ("Canal Saint-Martin", ["canal saint martin"], 48.8712, 2.3650),
+    ("Rue de Rivoli", ["rue de rivoli"], 48.8590, 2.3470),
+    ("Avenue des Champs-Élysées", ["avenue des champs elysees", "champs elysees"], 48.8698, 2.3078),
+    ("Boulevard Saint-Michel", ["boulevard saint michel"], 48.8480, 2.3410),
+    ("Boulevard Saint-Germain", ["boulevard saint germain"], 48.8535, 2.3330),
+    ("Boulevard Haussmann", ["boulevard haussmann"], 48.8736, 2.3320),
+    ("Rue de la Roquette", ["rue de la roquette"], 48.8567, 2.3770),
+    ("Rue Oberkampf", ["rue oberkampf"], 48.8650, 2.3770),
+    ("Rue de Belleville", ["rue de belleville"], 48.8722, 2.3850),
+    ("Rue Mouffetard", ["rue mouffetard"], 48.8422, 2.3498),
+    ("Rue du Faubourg-Saint-Antoine", ["rue du faubourg saint antoine"], 48.8510, 2.3790),
+    ("Rue de Vaugirard", ["rue de vaugirard"], 48.8420, 2.3050),
+    ("Rue de la Convention", ["rue de la convention"], 48.8390, 2.2930),
+    ("Avenue d'Italie", ["avenue d italie"], 48.8250, 2.3580),
+    ("Rue de Charonne", ["rue de charonne"], 48.8545, 2.3840),
+    ("Rue des Pyrénées", ["rue des pyrenees"], 48.8620, 2.4020),
+    ("Avenue de Flandre", ["avenue de flandre"], 48.8880, 2.3760),
 ]
 
 
@@ -106,7 +112,7 @@ def _contains_phrase(haystack: str, needle: str) -> bool:
 
 @lru_cache(maxsize=1)
 def _places() -> list[tuple[str, float, float, str]]:
-    items = [(normalise(name), lat, lon, names[0]) for names, lat, lon in PARIS_PLACES for name in names]
+    items = [(normalise(name), lat, lon, label) for label, names, lat, lon in PARIS_PLACES for name in names]
     return sorted(items, key=lambda item: -len(item[0]))  # the longest (most precise) name wins
 
 
@@ -126,7 +132,7 @@ def geocode_offline(query: str) -> GeocodeResult | None:
         return None
     for name, lat, lon, label in _places():
         if _contains_phrase(q, name):
-            return GeocodeResult(lat, lon, label.title(), "landmark")
+            return GeocodeResult(lat, lon, label, "landmark")
     neighbourhoods = list(
         Territory.objects.filter(level=TerritoryLevel.NEIGHBOURHOOD).only("name", "geometry")
     )

@@ -101,7 +101,7 @@ def test_territories_and_preferences_pages_are_accessible(page, paris):
     assert axe_violations(page) == []
     page.get_by_label("Adresse ou lieu").fill("Hôtel de Ville")
     page.get_by_role("button", name="Chercher").click()
-    page.wait_for_selector("text=dans le quartier Saint-Merri")
+    page.wait_for_selector("dd:has-text('Saint-Merri')")
     sign_in(page, make_user())
     page.goto(page.base_url + "/compte/notifications/preferences/")
     assert axe_violations(page) == []

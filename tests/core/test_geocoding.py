@@ -188,7 +188,7 @@ def test_territories_page(client, paris, django_assert_max_num_queries):
     assert "Saint-Merri" in html
     assert "data-map-view" in html
     html = client.get("/territoires/", {"adresse": "Hôtel de Ville"}).content.decode()
-    assert "dans le quartier Saint-Merri" in html
+    assert "<dt>Quartier</dt><dd>Saint-Merri</dd>" in html
     html = client.get("/territoires/", {"adresse": "Lyon"}).content.decode()
     assert "Lieu introuvable" in html
 

@@ -34,6 +34,7 @@ def test_pages_in_english(client, paris):
     assert "Skip to content" in html
     assert "Approximate boundaries." in html
     html = client.get("/territoires/", {"adresse": "Hôtel de Ville"}).content.decode()
-    assert "in the Saint-Merri neighbourhood" in html
+    assert "Result for “Hôtel de Ville”:" in html
+    assert "<dt>Neighbourhood</dt><dd>Saint-Merri</dd>" in html
     response = client.post("/compte/connexion/", {"email": "x@example.org", "password": "nope"})
     assert "Wrong e-mail address or password." in response.content.decode()
