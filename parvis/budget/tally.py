@@ -104,7 +104,7 @@ def _profile(ballots: list, ids: list[str], grades: bool) -> Profile:
     )
 
 
-def _restrict(full: Profile, all_ids: list[str], ids: list[str]) -> Profile:
+def _restrict(full: Profile, all_ids: list[str], ids: list[str], grades: np.ndarray | None = None) -> Profile:
     """The profile restricted to the columns of ``ids`` (in that order); every voter is kept."""
     position = {pid: i for i, pid in enumerate(all_ids)}
     new_col = np.full(max(len(all_ids), 1), -1, dtype=np.int64)
@@ -112,13 +112,17 @@ def _restrict(full: Profile, all_ids: list[str], ids: list[str]) -> Profile:
         new_col[position[pid]] = j
     mapped = new_col[full.indices.astype(np.int64)]
     mask = mapped >= 0
+    if grades is not None:
+        # An explicit lowest mention is the same as no mention (majority judgment's missing grade):
+        # leaving those out gives the same outcome with fewer grades to count.
+        mask &= grades > MISSING_GRADE
     rows = np.repeat(np.arange(full.num_voters), np.diff(full.indptr))
     counts = np.bincount(rows[mask], minlength=full.num_voters)
     indptr = np.zeros(full.num_voters + 1, dtype=np.int64)
     np.cumsum(counts, out=indptr[1:])
     values = None
-    if full.values is not None:
-        values = tuple(np.asarray(full.values, dtype=np.int64)[mask].tolist())
+    if grades is not None:
+        values = tuple(grades[mask].tolist())
     return Profile(
         num_projects=len(ids),
         indptr=indptr,
@@ -162,9 +166,10 @@ def tally_envelope(data: EnvelopeData) -> EnvelopeOutcome:
     all_ids = list(data.costs)
     full = _profile(data.ballots, all_ids, data.grades)
     votes = dict(zip(all_ids, full.support_counts().tolist(), strict=True))
+    grade_array = np.asarray(full.values, dtype=np.int64) if full.values is not None else None
 
     def run(ids, budget):
-        return _run(data.rule, ids, data.costs, budget, _restrict(full, all_ids, ids))
+        return _run(data.rule, ids, data.costs, budget, _restrict(full, all_ids, ids, grade_array))
 
     explained: dict[str, dict] = {}
     selected: list[str] = []

@@ -285,3 +285,50 @@ def test_district_envelopes_results_for_campaign(election):
     campaign = Campaign.objects.get(pk=election["campaign"].pk)
     make_envelope(campaign, territory=make_district(), amount=10)
     assert campaign.envelopes.count() == 2
+
+
+def test_mj_lowest_mention_equals_no_mention_and_matches_engine():
+    """Dropping explicit lowest mentions (an optimisation) changes nothing: same as the engine's own run."""
+    import random
+    from fractions import Fraction
+
+    from parvis.budget import rules
+
+    rnd = random.Random(7)
+    for _trial in range(20):
+        costs = {str(i): rnd.choice([10, 20, 30, 40]) for i in range(1, 7)}
+        ballots = [
+            {p: rnd.randint(1, 4) for p in costs if rnd.random() < 0.8} for _ in range(rnd.randint(1, 25))
+        ]
+        data = tally.EnvelopeData(costs=costs, budget=70, ballots=ballots, rule="mj", grades=True)
+        out = tally.tally_envelope(data)
+        reference = rules.majority_judgment(
+            rules.Election.from_data(costs, 70, ballots, "scoring"), missing_grade=1
+        )
+        assert out.selected == list(reference.selected)
+        without_ones = [{p: g for p, g in b.items() if g != 1} for b in ballots]
+        again = tally.tally_envelope(
+            tally.EnvelopeData(costs=costs, budget=Fraction(70), ballots=without_ones, rule="mj", grades=True)
+        )
+        assert again.selected == out.selected
+
+
+@pytest.mark.parametrize("rule", ["greedy", "mes"])
+def test_without_reservation_the_outcome_is_the_engines(rule):
+    import random
+    from fractions import Fraction
+
+    from parvis.budget import rules
+
+    rnd = random.Random(11)
+    for _trial in range(15):
+        costs = {str(i): rnd.choice([10, 20, 30, 45]) for i in range(1, 8)}
+        ballots = [{p for p in costs if rnd.random() < 0.4} or {"1"} for _ in range(rnd.randint(1, 30))]
+        out = tally.tally_envelope(tally.EnvelopeData(costs=costs, budget=100, ballots=ballots, rule=rule))
+        election = rules.Election.from_data(costs, 100, ballots)
+        if rule == "greedy":
+            reference = rules.greedy(election, utility="cost")
+        else:
+            step = Fraction(100, len(ballots) * tally.MES_STEPS)
+            reference = rules.equal_shares(election, utility="cost", completion="add1", increment=step)
+        assert out.selected == list(reference.selected)
