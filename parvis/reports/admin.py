@@ -1,5 +1,11 @@
-from django.contrib import admin
+import json
 
+from django import forms
+from django.conf import settings
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from .campaigns import validate_perimeter
 from .models import Campaign, Category, Contribution, Open311Key, Question, Report, ReportEvent, RoutingRule
 
 
@@ -24,8 +30,43 @@ class CategoryAdmin(admin.ModelAdmin):
     inlines = [QuestionInline, RoutingInline]
 
 
+class CampaignForm(forms.ModelForm):
+    class Meta:
+        model = Campaign
+        fields = ["kind", "slug", "title", "description", "starts_at", "ends_at", "perimeter", "territories",
+                  "service", "category", "closing_statement", "published"]
+        widgets = {
+            "perimeter": forms.Textarea(
+                attrs={
+                    "rows": 4,
+                    "data-perimeter-widget": "1",
+                    "data-center": ",".join(str(x) for x in settings.PARVIS_MAP_CENTER),
+                    "data-tiles": settings.PARVIS_TILE_URL,
+                    "data-map-label": _("Carte : cliquez pour placer les coins du périmètre"),
+                    "data-reset-label": _("Effacer le périmètre"),
+                }
+            )
+        }
+
+    class Media:
+        css = {"all": ["leaflet/leaflet.css"]}
+        js = ["leaflet/leaflet.js", "reports/perimeter-widget.js"]
+
+    def clean_perimeter(self):
+        value = self.cleaned_data.get("perimeter")
+        if value in (None, "", {}):
+            return None
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except ValueError:
+                raise forms.ValidationError(_("Périmètre illisible : dessinez un polygone."))
+        return validate_perimeter(value)
+
+
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
+    form = CampaignForm
     list_display = ["title", "kind", "starts_at", "ends_at", "published"]
     list_filter = ["kind", "published"]
     prepopulated_fields = {"slug": ["title"]}

@@ -61,8 +61,9 @@ def test_concurrent_supports_keep_the_counter_exact(paris):
     from .factories import make_campaign
 
     campaign = make_campaign(kind="codesign")
-    proposal = campaigns.contribution_create(campaign=campaign, author=make_user(), title="Un banc", body="",
-                                             lat=REPUBLIQUE[0], lon=REPUBLIQUE[1])
+    proposal = campaigns.contribution_create(
+        campaign=campaign, author=make_user(), title="Un banc", body="", lat=REPUBLIQUE[0], lon=REPUBLIQUE[1]
+    )
     people = [make_user() for _ in range(4)]
     # Each person taps twice at the same time: one support each, counter equal to the rows.
     barrier = threading.Barrier(8)

@@ -312,3 +312,33 @@ def test_admin_pages(client, tree):
         "/admin/reports/open311key/",
     ]:
         assert client.get(url).status_code == 200, url
+
+
+def test_admin_campaign_perimeter_is_checked(client, paris):
+    from parvis.reports.models import Campaign
+    from tests.factories import make_admin
+
+    client.force_login(make_admin())
+    data = {
+        "kind": "codesign",
+        "slug": "square",
+        "title": "Square",
+        "description": "Projet",
+        "starts_at_0": "2026-01-01",
+        "starts_at_1": "10:00",
+        "ends_at_0": "2026-12-31",
+        "ends_at_1": "10:00",
+        "perimeter": '{"type": "Point", "coordinates": [2.35, 48.85]}',
+        "closing_statement": "",
+        "questions-TOTAL_FORMS": "0",
+        "questions-INITIAL_FORMS": "0",
+    }
+    page = client.post("/admin/reports/campaign/add/", data)
+    assert page.status_code == 200
+    assert "polygone valide" in page.content.decode()
+    assert not Campaign.objects.exists()
+    data["perimeter"] = (
+        '{"type": "Polygon", "coordinates": [[[2.35, 48.85], [2.36, 48.85], [2.36, 48.86], [2.35, 48.85]]]}'
+    )
+    assert client.post("/admin/reports/campaign/add/", data).status_code == 302
+    assert Campaign.objects.get().perimeter["type"] == "Polygon"
