@@ -1,6 +1,7 @@
 """Pages of the participatory budget. Thin: rules live in permissions, services and selectors."""
 
 import csv
+from fractions import Fraction
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -387,6 +388,8 @@ def results(request, slug):
             p["title"] = names.get(int(p["project_id"]), p["project_id"])
             p["bar"] = round(100 * p["votes"] / top)
             p["url"] = reverse("budget:project", args=[slug, int(p["project_id"])])
+            if campaign.rule == "mj" and p.get("score"):
+                p["grade"] = Grade(int(Fraction(p["score"]))).label
         rows.append(
             {
                 "result": result,

@@ -58,3 +58,6 @@ def test_demo_loads_once(paris):
         "/api/budget/campaigns/bp-2026/results",
     ]:
         assert client.get(url).status_code == 200, url
+    page = client.get("/budget/bp-2026/resultats/").content.decode()
+    assert "Mention majoritaire" in page
+    assert any(label in page for label in ("Coup de cœur", "Bien", "Pourquoi pas", "Pas convaincu·e"))
