@@ -332,3 +332,23 @@ def test_without_reservation_the_outcome_is_the_engines(rule):
             step = Fraction(100, len(ballots) * tally.MES_STEPS)
             reference = rules.equal_shares(election, utility="cost", completion="add1", increment=step)
         assert out.selected == list(reference.selected)
+
+
+def test_command_publish_reviews():
+    from parvis.budget.models import Feasibility, Project
+
+    campaign = make_campaign(open_phase="review", slug="bp-pub")
+    env = make_envelope(campaign, slug="paris")
+    idea = make_project(env, feasible=False, status="submitted")
+    Project.objects.filter(pk=idea.pk).update(feasibility=Feasibility.FEASIBLE, cost=1000)
+    make_admin()
+    out = io.StringIO()
+    call_command("budget", "publish-reviews", "bp-pub", stdout=out)
+    assert "1 avis publiés" in out.getvalue()
+    idea.refresh_from_db()
+    assert idea.on_ballot
+    set_phase(campaign, "results")
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError):
+        call_command("budget", "publish-reviews", "bp-pub")

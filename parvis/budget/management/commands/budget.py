@@ -1,10 +1,11 @@
-"""``parvis budget list`` and ``parvis budget export-pabulib CAMPAIGN ENVELOPE [--output FILE]``."""
+"""``parvis budget list``, ``export-pabulib CAMPAIGN ENVELOPE [-o FILE]``, ``publish-reviews CAMPAIGN``."""
 
 import sys
 
+from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
-from parvis.budget import exports, permissions
+from parvis.budget import exports, permissions, services
 from parvis.budget.models import Campaign
 
 
@@ -18,10 +19,16 @@ class Command(BaseCommand):
         export.add_argument("campaign", help="campaign slug")
         export.add_argument("envelope", help="envelope slug")
         export.add_argument("--output", "-o", help="file to write (default: standard output)")
+        publish = sub.add_parser(
+            "publish-reviews", help="Publish the recorded feasibility reviews (end of phase)"
+        )
+        publish.add_argument("campaign", help="campaign slug")
 
     def handle(self, *args, **options):
         if options["subcommand"] == "list":
             return self._list()
+        if options["subcommand"] == "publish-reviews":
+            return self._publish(options["campaign"])
         return self._export(options["campaign"], options["envelope"], options.get("output"))
 
     def _list(self):
@@ -34,6 +41,22 @@ class Command(BaseCommand):
                     f"  {env.slug}\t{env.name}\t{env.amount} €, reserved {env.reserved_amount} €, "
                     f"{env.ballot_style}, {ballots} online ballots"
                 )
+
+    def _publish(self, campaign_slug):
+        """For a scheduled job at the end of the review phase: same effect as the administrator's button."""
+        from parvis.core.models import User
+
+        campaign = Campaign.objects.prefetch_related("phases").filter(slug=campaign_slug).first()
+        if campaign is None:
+            raise CommandError(f"Campagne inconnue : {campaign_slug} (voir « parvis budget list »).")
+        admin = User.objects.filter(role="admin", is_active=True).order_by("pk").first()
+        if admin is None:
+            raise CommandError("Aucun compte administrateur pour signer la publication.")
+        try:
+            count = services.reviews_publish(actor=admin, campaign=campaign)
+        except PermissionDenied as exc:
+            raise CommandError(str(exc))
+        self.stdout.write(f"{count} avis publiés.")
 
     def _export(self, campaign_slug, envelope_slug, output):
         campaign = Campaign.objects.filter(slug=campaign_slug).first()
