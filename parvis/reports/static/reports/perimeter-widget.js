@@ -2,15 +2,19 @@
    (which stays editable by hand, the way to set it without a map). */
 (function () {
   "use strict";
+  function start() {
   if (!window.L) { return; }
   document.querySelectorAll("textarea[data-perimeter-widget]").forEach(function (area) {
     var box = document.createElement("div");
-    box.style.height = "360px"; box.style.margin = ".5rem 0"; box.setAttribute("role", "region");
+    box.style.height = "360px"; box.style.width = "40rem"; box.style.maxWidth = "100%";
+    box.style.margin = ".5rem 0"; box.setAttribute("role", "region");
     box.setAttribute("aria-label", area.dataset.mapLabel || "Map");
     var reset = document.createElement("button");
     reset.type = "button"; reset.textContent = area.dataset.resetLabel || "Reset";
-    area.parentNode.insertBefore(box, area.nextSibling);
-    box.parentNode.insertBefore(reset, box.nextSibling);
+    // In the admin the textarea sits in a flex row: put the map on its own line below the row.
+    var row = area.closest(".form-row") || area.parentNode;
+    row.appendChild(box);
+    row.appendChild(reset);
     var map = L.map(box).setView((area.dataset.center || "48.8566,2.3522").split(",").map(Number), 13);
     L.tileLayer(area.dataset.tiles || "https://tile.openstreetmap.org/{z}/{x}/{y}.png", { maxZoom: 19 }).addTo(map);
     var corners = [], shape = null;
@@ -33,4 +37,7 @@
     map.on("click", function (e) { corners.push(e.latlng); draw(); });
     reset.addEventListener("click", function () { corners = []; area.value = ""; draw(); });
   });
+  }
+  // The admin loads form media in <head>: wait for the form.
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }
 })();
