@@ -341,15 +341,18 @@ def ballot(request, slug, envelope_slug):
         if not user.is_authenticated:
             return redirect(f"{reverse('core:login')}?next={request.path}")
         choices = _posted_choices(request, envelope, costs)
-        try:
-            services.ballot_submit(voter=user, envelope=envelope, choices=choices)
-            messages.success(
-                request, _("Votre vote pour « %(name)s » est enregistré. Merci !") % {"name": envelope.name}
-            )
-            return redirect("budget:vote", slug)
-        except (PermissionDenied, ValidationError) as exc:
-            error = _errors(exc)
-            status = 403 if isinstance(exc, PermissionDenied) else 400
+        # "Update the total" (for browsers without JavaScript) shows the summary and stores nothing.
+        if "preview" not in request.POST:
+            try:
+                services.ballot_submit(voter=user, envelope=envelope, choices=choices)
+                messages.success(
+                    request,
+                    _("Votre vote pour « %(name)s » est enregistré. Merci !") % {"name": envelope.name},
+                )
+                return redirect("budget:vote", slug)
+            except (PermissionDenied, ValidationError) as exc:
+                error = _errors(exc)
+                status = 403 if isinstance(exc, PermissionDenied) else 400
     context = _ballot_context(envelope, projects, choices, costs)
     context.update(
         campaign=campaign,

@@ -358,3 +358,12 @@ def test_hidden_project_only_for_moderators(client, vote):
     client.force_login(make_moderator())
     assert client.get(project.get_absolute_url()).status_code == 200
     assert "Projet ville 0" not in text(client.get(reverse("budget:projects", args=["bp-2027"])))
+
+
+def test_ballot_preview_without_javascript_stores_nothing(client, vote):
+    client.force_login(make_voter())
+    url = reverse("budget:ballot", args=["bp-2027", "paris"])
+    r = client.post(url, {"project": [vote["ps"][0].pk], "preview": "1"})
+    assert r.status_code == 200
+    assert "reste 300 000" in text(r).replace(",", " ")
+    assert Ballot.objects.count() == 0
