@@ -242,3 +242,14 @@ def test_token_create_from_the_command_line(demo_home):
     )
     assert failed.returncode == 2
     assert "Aucun compte avec l'adresse nobody@example.org" in failed.stderr
+
+
+def test_core_migrations_are_complete(tmp_path):
+    result = subprocess.run(
+        [PARVIS, "makemigrations", "core", "--check", "--dry-run"],
+        env=env_for(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
