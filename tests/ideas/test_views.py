@@ -342,3 +342,26 @@ def test_english_translation(client, consultation):
     html = client.get(reverse("ideas:consultation", args=[consultation.slug])).content.decode()
     assert "Search and filter ideas" in html
     assert "Rechercher et filtrer" not in html
+
+
+def test_idea_page_query_count_does_not_grow_with_comments(
+    client, consultation, django_assert_max_num_queries
+):
+    from django.utils import timezone
+
+    idea = make_idea(consultation=consultation)
+    me = make_user()
+    for i in range(30):
+        root = make_comment(idea=idea, body=f"Avis {i}")
+        make_comment(idea=idea, parent=root, body=f"Réponse {i}")
+    hidden = make_comment(
+        idea=idea, body="Injure", hidden_at=timezone.now(), hidden_reason="Propos injurieux"
+    )
+    client.force_login(me)
+    client.get(idea.get_absolute_url())
+    with django_assert_max_num_queries(16):
+        html = client.get(idea.get_absolute_url()).content.decode()
+    assert "Avis 29" in html
+    assert "Réponse 29" in html
+    assert "Propos injurieux" in html
+    assert hidden.body not in html.replace("Propos injurieux", "")
