@@ -96,7 +96,7 @@ def test_serve_answers_healthz_and_static_files(demo_home):
         port = s.getsockname()[1]
     proc = subprocess.Popen(
         [PARVIS, "serve", "--port", str(port), "--workers", "1"],
-        env=env_for(home, PARVIS_HTTPS="0"),
+        env=env_for(home),  # a demo home stays on plain HTTP (its marker file)
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
