@@ -176,6 +176,43 @@ def profile_update(
     return user
 
 
+def profile_save(
+    *,
+    user: User,
+    display_name: str,
+    preferred_language: str,
+    home_address: str = "",
+    birth_date=None,
+    home_lat: float | None = None,
+    home_lon: float | None = None,
+    neighbourhood_code: str = "",
+) -> User:
+    """The profile form's rule: what the person *changed* says where home is.
+
+    A new point on the map wins; else a newly chosen neighbourhood; else a new address is geocoded;
+    unchanged values keep the current home.
+    """
+    current = user.home_neighbourhood or user.home_district
+    moved = (
+        home_lat is not None
+        and home_lon is not None
+        and (home_lat, home_lon) != (user.home_lat, user.home_lon)
+    )
+    chose = bool(neighbourhood_code) and neighbourhood_code != (current.code if current else "")
+    address_changed = (home_address or "").strip() != user.home_address
+    return profile_update(
+        user=user,
+        display_name=display_name,
+        preferred_language=preferred_language,
+        home_address=home_address,
+        birth_date=birth_date,
+        home_lat=home_lat if moved else None,
+        home_lon=home_lon if moved else None,
+        neighbourhood_code=(neighbourhood_code or None) if not moved else None,
+        locate_address=address_changed and not moved and not chose,
+    )
+
+
 def _home_from_point(lat, lon) -> tuple[float, float, int | None, int | None]:
     lat, lon = territories.validate_coordinates(lat, lon)
     location = territories.locate(lat, lon)

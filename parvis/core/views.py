@@ -250,22 +250,16 @@ def account(request):
         check_rate(request, "write")
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        point = (data["home_lat"], data["home_lon"])
-        moved = point[0] is not None and point != (user.home_lat, user.home_lon)
-        address_changed = data["home_address"].strip() != user.home_address
-        current = user.home_neighbourhood or user.home_district
-        chose = bool(data["neighbourhood"]) and data["neighbourhood"] != (current.code if current else "")
         try:
-            accounts.profile_update(
+            accounts.profile_save(
                 user=user,
                 display_name=data["display_name"],
                 preferred_language=data["preferred_language"],
                 home_address=data["home_address"],
                 birth_date=data["birth_date"],
-                home_lat=point[0] if moved else None,
-                home_lon=point[1] if moved else None,
-                neighbourhood_code=data["neighbourhood"] or None if not moved else None,
-                locate_address=address_changed and not moved and not chose,
+                home_lat=data["home_lat"],
+                home_lon=data["home_lon"],
+                neighbourhood_code=data["neighbourhood"],
             )
         except ValidationError as exc:
             form.add_error(None, exc.messages)

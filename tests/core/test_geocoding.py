@@ -201,3 +201,19 @@ def test_home_says_territories_are_approximate(client, paris):
     html = client.get("/").content.decode()
     assert "Contours approximatifs" not in html
     assert "/territoires/" in html
+
+
+def test_profile_save_rule(paris):
+    """What changed wins: a new point, else a newly chosen neighbourhood, else a new address."""
+    from parvis.core.accounts import profile_save
+
+    user = make_user()
+    base = {"display_name": "N", "preferred_language": "fr"}
+    profile_save(user=user, **base, home_address="75018", neighbourhood_code="")
+    assert user.home_district.code == "18"
+    profile_save(user=user, **base, home_address="75018", neighbourhood_code="7510401")  # new choice wins
+    assert user.home_neighbourhood.name == "Saint-Merri"
+    profile_save(user=user, **base, home_address="75018", neighbourhood_code="7510401")  # nothing changed
+    assert user.home_neighbourhood.name == "Saint-Merri"
+    profile_save(user=user, **base, home_address="place de la Nation", neighbourhood_code="7510401")
+    assert user.home_district.code in {"11", "12", "20"}
