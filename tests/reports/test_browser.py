@@ -42,3 +42,28 @@ def test_report_an_anomaly_on_the_map(page, paris):
     assert page.url.endswith(f"/signalements/{report.pk}/")
     assert page.get_by_role("heading", name="Suivi").is_visible()
     assert axe_violations(page) == []
+
+
+def test_agent_handles_a_report_from_the_queue(page, paris):
+    from tests.factories import make_agent
+
+    service = make_service(name="Propreté")
+    _f, _k, leaf = make_tree(service=service)
+    agent = make_agent(service=service, email="karim@example.org")
+    report = make_report(category=leaf, description="Sacs devant le 3")
+    page.goto(page.base_url + "/compte/connexion/?next=/signalements/agents/")
+    page.get_by_label("Adresse e-mail").fill(agent.email)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url("**/signalements/agents/")
+    assert axe_violations(page) == []
+    page.get_by_role("link", name=str(report.pk), exact=True).click()
+    assert axe_violations(page) == []
+    page.get_by_label("Nouveau statut").select_option("done")
+    page.get_by_label("Message public").fill("Enlevés ce matin.")
+    page.get_by_role("button", name="Enregistrer").click()
+    page.wait_for_selector("text=Signalement mis à jour.")
+    report.refresh_from_db()
+    assert report.status == "done"
+    page.get_by_role("link", name="Page publique").click()
+    assert page.get_by_text("Enlevés ce matin.").is_visible()
