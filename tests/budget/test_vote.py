@@ -294,3 +294,13 @@ def test_concurrent_first_ballots_in_two_districts_choose_one():
     assert {pk for kind, pk in outcomes if kind == "ok"} == {choice.envelope_id}
     assert all("arrondissement de cœur" in m for kind, m in outcomes if kind == "refused")
     assert len(outcomes) == 8
+
+
+def test_personal_data_export_includes_ballots(vote):
+    from parvis.core.accounts import user_export
+
+    voter = make_voter()
+    services.ballot_submit(voter=voter, envelope=vote["e1"], choices=[vote["p"]["d1a"].pk])
+    data = user_export(voter)["budget"]
+    assert data["ballots"][0]["choices"] == [vote["p"]["d1a"].pk]
+    assert data["district_choices"][0]["envelope"] == "d1"
