@@ -11,7 +11,9 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -267,8 +269,6 @@ def _participate(request, pk, action):
 
 
 def _login_url():
-    from django.urls import reverse
-
     return reverse("core:login")
 
 
@@ -486,7 +486,10 @@ def agent_bulk(request):
             messages.success(request, _("%(n)d signalement(s) mis à jour.") % {"n": n})
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, _errors(exc) if isinstance(exc, ValidationError) else str(exc))
-    return redirect(request.POST.get("next") or "reports:agent_queue")
+    target = request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("reports:agent_queue")
+    return redirect(target)
 
 
 @login_required

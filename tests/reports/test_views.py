@@ -342,3 +342,14 @@ def test_admin_campaign_perimeter_is_checked(client, paris):
     )
     assert client.post("/admin/reports/campaign/add/", data).status_code == 302
     assert Campaign.objects.get().perimeter["type"] == "Polygon"
+
+
+def test_bulk_redirect_stays_on_the_site(client, tree):
+    service, leaf = tree
+    client.force_login(make_agent(service=service))
+    report = make_report(category=leaf)
+    response = client.post(
+        "/signalements/agents/lot/",
+        {"report": [report.pk], "action": "status", "status": "to_handle", "next": "https://evil.example/"},
+    )
+    assert response["Location"] == "/signalements/agents/"
