@@ -49,3 +49,29 @@ def test_post_comment_and_support_an_idea(page, paris):
     assert page.get_by_text("1 soutien").first.is_visible()
     assert Support.objects.filter(idea=idea, user=amina).exists()
     assert axe_violations(page, exclude=[".leaflet-container"]) == []
+
+
+def test_results_opinion_map_and_moderation_pages_are_accessible(page, paris):
+    import io
+
+    from parvis.ideas import demo
+
+    demo.load(io.StringIO())
+    moderator = make_user(email="camille@example.org", role="moderator")
+    _login(page, moderator)
+    for path in (
+        "/idees/",
+        "/idees/paris-respire/resultats/",
+        "/idees/rues-aux-ecoles/carte-des-opinions/",
+        "/idees/moderation/",
+        "/idees/plan-velo-2025/",
+    ):
+        page.goto(page.base_url + path)
+        assert axe_violations(page, exclude=[".leaflet-container"]) == [], path
+    page.goto(page.base_url + "/idees/rues-aux-ecoles/carte-des-opinions/")
+    assert page.get_by_text("Groupe A").first.is_visible()
+    page.get_by_role("button", name="D'accord", exact=True).click()
+    page.get_by_text("Votre avis").wait_for()
+    from parvis.ideas.models import StatementVote
+
+    assert StatementVote.objects.filter(user=moderator, value=1).count() == 1
