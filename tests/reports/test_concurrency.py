@@ -87,3 +87,50 @@ def test_concurrent_supports_keep_the_counter_exact(paris):
     proposal.refresh_from_db()
     assert Support.objects.filter(contribution=proposal).count() == 4
     assert Contribution.objects.get(pk=proposal.pk).support_count == 4
+
+
+def test_two_agents_closing_at_once_one_wins(paris):
+    """The row lock makes the second agent see the first one's decision (done → rejected is not allowed)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrency is exercised on PostgreSQL (SQLite serialises writers)")
+    from django.core.exceptions import ValidationError
+
+    from parvis.reports.models import ReportEvent
+    from tests.factories import make_agent, make_service
+
+    from .factories import make_report
+
+    service = make_service()
+    _f, _k, leaf = make_tree(service=service)
+    report = make_report(category=leaf)
+    agents = [make_agent(service=service), make_agent(service=service)]
+    barrier = threading.Barrier(2)
+    outcomes, errors = [], []
+
+    def close(agent, status):
+        try:
+            barrier.wait()
+            services.report_set_status(
+                report=report, actor=agent, status=status, public_reason="Hors compétence"
+            )
+            outcomes.append(status)
+        except ValidationError:
+            outcomes.append("refused")
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=close, args=(agents[0], "done")),
+        threading.Thread(target=close, args=(agents[1], "rejected")),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert outcomes.count("refused") == 1
+    report.refresh_from_db()
+    assert report.status in {"done", "rejected"}
+    assert ReportEvent.objects.filter(report=report, kind="status").count() == 1
