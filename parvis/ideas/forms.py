@@ -8,6 +8,24 @@ from parvis.core.models import Territory, TerritoryLevel
 from .models import AnswerStatus, AuthorKind, ScopeKind, Theme, Vote
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's documented pattern); each is checked by the service."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data if d]
+        return [single(data, initial)] if data else []
+
+
 class IdeaForm(forms.Form):
     title = forms.CharField(
         label=_("Titre de l'idée"), max_length=140, help_text=_("En une phrase : ce que vous proposez.")
@@ -35,17 +53,23 @@ class IdeaForm(forms.Form):
     lon = forms.FloatField(
         label=_("Longitude"), required=False, widget=forms.NumberInput(attrs={"step": "any"})
     )
-    photo = forms.ImageField(
-        label=_("Photo"),
+    photo = MultipleFileField(
+        label=_("Photos"),
         required=False,
-        help_text=_("JPEG, PNG ou WebP."),
-        widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
+        help_text=_("3 au plus, JPEG, PNG ou WebP."),
+        widget=MultipleFileInput(attrs={"accept": "image/*"}),
     )
-    attachment = forms.FileField(
-        label=_("Document PDF"),
+    photo_alt = forms.CharField(
+        label=_("Ce que montrent les photos"),
         required=False,
-        help_text=_("5 Mo au plus."),
-        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf"}),
+        max_length=200,
+        help_text=_("Une phrase pour les personnes qui ne voient pas les images."),
+    )
+    attachment = MultipleFileField(
+        label=_("Documents PDF"),
+        required=False,
+        help_text=_("3 au plus, 5 Mo chacun."),
+        widget=MultipleFileInput(attrs={"accept": "application/pdf"}),
     )
     author_kind = forms.ChoiceField(
         label=_("Qui dépose cette idée ?"),

@@ -220,6 +220,7 @@ def idea_create(
     assisted_for: str = "",
     assisted_consent: bool = False,
     photos=(),
+    photo_alt: str = "",
     attachments=(),
 ) -> Idea:
     """Propose an idea. Published at once, or kept for moderators when the consultation pre-moderates."""
@@ -279,7 +280,12 @@ def idea_create(
     idea.tags.set(_tag_objects(tag_names))
     for image in processed:
         IdeaPhoto.objects.create(
-            idea=idea, image=image.image, thumbnail=image.thumbnail, width=image.width, height=image.height
+            idea=idea,
+            image=image.image,
+            thumbnail=image.thumbnail,
+            width=image.width,
+            height=image.height,
+            alt_text=" ".join((photo_alt or "").split())[:200],
         )
     for data, name in documents:
         from django.core.files.base import ContentFile

@@ -33,9 +33,14 @@ def _is_htmx(request) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
+#: Service error keys that a form shows under a differently named field.
+FIELD_ALIASES = {"photos": "photo", "attachments": "attachment"}
+
+
 def _form_errors(form, exc: ValidationError) -> None:
     if hasattr(exc, "error_dict"):
         for field, errors in exc.message_dict.items():
+            field = FIELD_ALIASES.get(field, field)
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)
@@ -170,8 +175,9 @@ def idea_create(request, slug):
                     group_name=data["group_name"],
                     assisted_for=data.get("assisted_for", ""),
                     assisted_consent=data.get("assisted_consent", False),
-                    photos=[data["photo"]] if data.get("photo") else [],
-                    attachments=[data["attachment"]] if data.get("attachment") else [],
+                    photos=data.get("photo") or [],
+                    photo_alt=data.get("photo_alt", ""),
+                    attachments=data.get("attachment") or [],
                 )
             except RateLimited as exc:
                 form.add_error(None, str(exc))

@@ -86,29 +86,62 @@ def test_agents_see_ideas_awaiting_an_answer(client):
     assert idea.pk
 
 
-def test_photo_and_pdf_through_the_form(client):
+def _png(colour="blue"):
+    buf = io.BytesIO()
+    Image.new("RGB", (60, 40), colour).save(buf, "PNG")
+    return SimpleUploadedFile(f"{colour}.png", buf.getvalue(), content_type="image/png")
+
+
+def test_photos_and_pdfs_through_the_form(client):
     c = make_consultation()
     client.force_login(make_user())
-    buf = io.BytesIO()
-    Image.new("RGB", (60, 40), "blue").save(buf, "PNG")
     response = client.post(
         reverse("ideas:idea_create", args=[c.slug]),
         {
             "title": "Une idée illustrée",
-            "body": "Avec une photo et un plan en PDF.",
+            "body": "Avec deux photos et un plan en PDF.",
             "theme": "culture",
             "author_kind": "person",
-            "photo": SimpleUploadedFile("p.png", buf.getvalue(), content_type="image/png"),
-            "attachment": SimpleUploadedFile("plan.pdf", b"%PDF-1.4 plan", content_type="application/pdf"),
+            "photo": [_png("blue"), _png("red")],
+            "photo_alt": "Le square vu du portail",
+            "attachment": [SimpleUploadedFile("plan.pdf", b"%PDF-1.4 plan", content_type="application/pdf")],
         },
     )
     assert response.status_code == 302
     idea = Idea.objects.get()
-    assert idea.photos.count() == 1
+    assert idea.photos.count() == 2
     assert idea.attachments.count() == 1
     html = client.get(idea.get_absolute_url()).content.decode()
     assert "plan.pdf" in html
-    assert idea.photos.get().thumbnail.url in html
+    assert 'alt="Le square vu du portail"' in html
+
+
+def test_bad_files_through_the_form_are_refused(client):
+    c = make_consultation()
+    client.force_login(make_user())
+    data = {
+        "title": "Une idée illustrée",
+        "body": "Avec des fichiers qui ne vont pas.",
+        "theme": "culture",
+        "author_kind": "person",
+    }
+    response = client.post(
+        reverse("ideas:idea_create", args=[c.slug]),
+        {**data, "photo": [SimpleUploadedFile("x.png", b"not an image")]},
+    )
+    assert response.status_code == 400
+    assert "image" in response.content.decode()
+    response = client.post(
+        reverse("ideas:idea_create", args=[c.slug]), {**data, "photo": [_png(), _png(), _png(), _png()]}
+    )
+    assert response.status_code == 400
+    assert "Pas plus de 3 photos" in response.content.decode()
+    response = client.post(
+        reverse("ideas:idea_create", args=[c.slug]),
+        {**data, "attachment": [SimpleUploadedFile("a.pdf", b"<html>")]},
+    )
+    assert "Seuls les documents PDF" in response.content.decode()
+    assert Idea.objects.count() == 0
 
 
 def test_group_idea_through_the_form_requires_its_name(client):
