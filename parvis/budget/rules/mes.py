@@ -70,6 +70,23 @@ class _Supports:
         self.sup = np.split(owner[order], np.cumsum(counts)[:-1]) if n_proj else []
         self.supw = [self.multf[s] for s in self.sup]
         self.weight = [int(mult[s].sum()) for s in self.sup]
+        self._numbers: dict[str, tuple] = {}
+        # overlap[a, b]: projects a and b share a supporter (funding a can change b's price)
+        self.overlap = np.zeros((n_proj, n_proj), dtype=bool)
+        chunk = 8192
+        for start in range(0, len(rows), chunk):
+            sel = (owner >= start) & (owner < start + chunk)
+            m = np.zeros((min(chunk, len(rows) - start), n_proj), dtype=np.float32)
+            m[owner[sel] - start, flat[sel]] = 1.0
+            self.overlap |= (m.T @ m) > 0
+
+    def numbers(self, election: Election, utility: str) -> tuple[list[float], list[Fraction], list[float]]:
+        """Costs as floats, utilities exact and as floats: computed once for all Add1 runs."""
+        if utility not in self._numbers:
+            costs = election.costs
+            util = [c if utility == "cost" else Fraction(1) for c in costs]
+            self._numbers[utility] = ([float(c) for c in costs], util, [float(u) for u in util])
+        return self._numbers[utility]
 
 
 class _Run:
@@ -83,9 +100,7 @@ class _Run:
         self.b0f = float(b0)
         costs = election.costs
         self.costs = costs
-        self.cf = [float(c) for c in costs]
-        self.util = [c if utility == "cost" else Fraction(1) for c in costs]
-        self.uf = [float(u) for u in self.util]
+        self.cf, self.util, self.uf = sup.numbers(election, utility)
         n_types = len(sup.mult)
         self.bud = np.full(n_types, self.b0f)
         self.sig = np.ones(n_types, dtype=np.int64)
@@ -224,6 +239,7 @@ class _Run:
         """
         heap = [(self.cf[j] / (self.s.weight[j] * self.uf[j]), j) for j in candidates]
         heapq.heapify(heap)
+        dirty = np.ones(len(self.costs), dtype=bool)  # price changed since last computed
         chosen: list[int] = []
         while heap:
             best = float("inf")
@@ -234,7 +250,11 @@ class _Run:
                 if stale - self.err(j, stale) > best + best_err:
                     break
                 heapq.heappop(heap)
-                rho = self.float_rho(j)
+                if dirty[j]:
+                    rho = self.float_rho(j)
+                    dirty[j] = False
+                else:
+                    rho = stale  # none of its supporters paid since: still its price
                 if rho is None:
                     self.unaffordable_at[j] = len(chosen)
                     continue
@@ -255,6 +275,7 @@ class _Run:
             for rho, j in evaluated:
                 if j == winner:
                     self.pay(j, rho * self.uf[j])
+                    dirty |= self.s.overlap[j]
                 else:
                     heapq.heappush(heap, (rho, j))
         return chosen
