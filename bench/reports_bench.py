@@ -109,6 +109,24 @@ def main():
             sizes.append(len(json.loads(response.content)))
     summary("Open311 GET requests.json", samples, 300)
     print(f"    results per answer: {min(sizes)}–{max(sizes)}")
+    # 4. Agents' statistics (no target in the issue; measured so that the page's cost is known).
+    import datetime as dt
+
+    from django.utils import timezone
+
+    for label, since in [
+        ("last 12 months", timezone.localdate() - dt.timedelta(days=365)),
+        ("all time", None),
+    ]:
+        samples = []
+        for _i in range(5):
+            t = time.perf_counter()
+            rows = selectors.statistics(by="district", since=since)
+            samples.append((time.perf_counter() - t) * 1000)
+        print(
+            f"{'statistics by district, ' + label:<48} median {statistics.median(samples):7.1f} ms "
+            f"({sum(r['total'] for r in rows):,} reports)"
+        )
     print("Command: DATABASE_URL=… python bench/reports_bench.py " + " ".join(sys.argv[1:]))
 
 

@@ -581,7 +581,10 @@ def agent_stats(request):
     by = request.GET.get("by", "category")
     since = until = None
     try:
-        since = dt.date.fromisoformat(request.GET["since"]) if request.GET.get("since") else None
+        if "since" not in request.GET:  # the last twelve months unless asked otherwise (empty: all time)
+            since = timezone.localdate() - dt.timedelta(days=365)
+        else:
+            since = dt.date.fromisoformat(request.GET["since"]) if request.GET["since"] else None
         until = dt.date.fromisoformat(request.GET["until"]) if request.GET.get("until") else None
         rows = selectors.statistics(by=by, since=since, until=until)
     except (ValueError, ValidationError) as exc:
