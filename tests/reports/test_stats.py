@@ -26,8 +26,9 @@ def test_median_p90_and_overdue_share(paris):
     # Four closed reports handled in 2, 4, 6 and 20 hours; one open for 3 days (late); one duplicate (ignored).
     for hours in (2, 4, 6, 20):
         r = make_report(category=leaf)
-        Report.objects.filter(pk=r.pk).update(status="done", created_at=created,
-                                               closed_at=created + dt.timedelta(hours=hours))
+        Report.objects.filter(pk=r.pk).update(
+            status="done", created_at=created, closed_at=created + dt.timedelta(hours=hours)
+        )
     late_open = make_report(category=leaf)
     Report.objects.filter(pk=late_open.pk).update(created_at=created)
     original = make_report(category=leaf)
@@ -46,8 +47,10 @@ def test_median_p90_and_overdue_share(paris):
     assert [r["total"] for r in by_category] == [2]
 
 
-@given(st.lists(st.floats(min_value=0, max_value=1e4, allow_nan=False), min_size=1, max_size=50),
-       st.sampled_from([0, 10, 50, 90, 100]))
+@given(
+    st.lists(st.floats(min_value=0, max_value=1e4, allow_nan=False), min_size=1, max_size=50),
+    st.sampled_from([0, 10, 50, 90, 100]),
+)
 def test_percentile_matches_numpy(values, q):
     import numpy as np
 
