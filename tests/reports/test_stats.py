@@ -23,7 +23,7 @@ def test_median_p90_and_overdue_share(paris):
     leaf.save()
     now = timezone.now()
     created = now - dt.timedelta(days=3)
-    # Four closed reports handled in 2, 4, 6 and 20 hours; one open for 3 days (late); one duplicate (ignored).
+    # Closed reports handled in 2, 4, 6 and 20 hours; one open for 3 days (late); a duplicate (ignored).
     for hours in (2, 4, 6, 20):
         r = make_report(category=leaf)
         Report.objects.filter(pk=r.pk).update(
