@@ -238,11 +238,10 @@ _task_backends = {
     "immediate": "django_tasks.backends.immediate.ImmediateBackend",
     "dummy": "django_tasks.backends.dummy.DummyBackend",
 }
-TASKS = {
-    "default": {
-        "BACKEND": _task_backends[os.environ.get("PARVIS_TASKS_BACKEND", "immediate" if TESTING else "database")]
-    }
-}
+_task_backend = os.environ.get("PARVIS_TASKS_BACKEND", "immediate" if TESTING else "database")
+if _task_backend not in _task_backends:
+    raise ValueError(f"PARVIS_TASKS_BACKEND: expected one of {sorted(_task_backends)}, got {_task_backend!r}")
+TASKS = {"default": {"BACKEND": _task_backends[_task_backend]}}
 
 # --- Security -----------------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -29,7 +29,6 @@ def _isolated(settings, tmp_path, request):
     from parvis.core import territories
 
     territories._index = None
-    yield
 
 
 @pytest.fixture

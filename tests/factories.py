@@ -49,5 +49,7 @@ def square(lon0, lat0, size=0.01) -> dict:
 def make_territory(*, level=TerritoryLevel.DISTRICT, code=None, name=None, geometry=None, parent=None,
                    population=None) -> Territory:
     n = next(_seq)
-    return Territory.objects.create(level=level, code=code or f"T{n}", name=name or f"Territoire {n}",
-                                    geometry=geometry or square(2.30, 48.85), parent=parent, population=population)
+    return Territory.objects.create(
+        level=level, code=code or f"T{n}", name=name or f"Territoire {n}",
+        geometry=geometry or square(2.30, 48.85), parent=parent, population=population,
+    )
