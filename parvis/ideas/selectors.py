@@ -7,7 +7,18 @@ from dataclasses import dataclass
 import numpy as np
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import BigIntegerField, Count, ExpressionWrapper, F, Q, QuerySet, Sum, Value
+from django.db.models import (
+    BigIntegerField,
+    BooleanField,
+    Count,
+    Expression,
+    ExpressionWrapper,
+    F,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
 from django.db.models.expressions import RawSQL
 
 from parvis.core.models import Territory, TerritoryLevel
@@ -78,15 +89,40 @@ def public_ideas(consultation: Consultation | None = None) -> QuerySet[Idea]:
     return qs
 
 
+class FrenchMatch(Expression):
+    """``<table>.search_vector @@ plainto_tsquery('french', terms)`` on PostgreSQL.
+
+    ``search_vector`` is the stored generated column of migration 0003 (not a model field). The column is
+    reached through ``search_text``'s alias, so the condition stays right when Django relabels the table
+    inside a subquery (``IdeaWindow``), and the planner sees the condition directly (exact estimates, GIN).
+    """
+
+    output_field = BooleanField()
+
+    def __init__(self, terms: str):
+        super().__init__()
+        self.terms = terms
+        self.column = F("search_text")
+
+    def get_source_expressions(self):
+        return [self.column]
+
+    def set_source_expressions(self, exprs):
+        (self.column,) = exprs
+
+    def as_sql(self, compiler, connection):
+        sql, params = compiler.compile(self.column)
+        vector = sql[: -len('"search_text"')] + '"search_vector"'
+        return f"{vector} @@ plainto_tsquery('french'::regconfig, %s)", [*params, self.terms]
+
+
 def search(qs: QuerySet[Idea], q: str) -> QuerySet[Idea]:
     """French full-text search: PostgreSQL's French configuration, or SQLite FTS5 (see decision 0601)."""
     terms = rules.search_normalise(q)
     if not terms:
         return qs
     if connection.vendor == "postgresql":
-        # A self-contained subquery (its own FROM), so it stays right inside IdeaWindow's subquery.
-        sql = "SELECT id FROM ideas_idea WHERE search_vector @@ plainto_tsquery('french'::regconfig, %s)"
-        return qs.filter(id__in=RawSQL(sql, [terms]))  # noqa: S611 — the terms are a parameter
+        return qs.filter(FrenchMatch(terms))
     if connection.vendor == "sqlite":
         match = rules.fts5_query(q)
         return qs.filter(
