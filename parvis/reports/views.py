@@ -27,6 +27,22 @@ from .models import Campaign, Category, Contribution, Report, Status
 from .permissions import can_manage, can_see, can_use_back_office, ensure_back_office
 
 
+class CappedPaginator(Paginator):
+    """Counting two million rows for a page number is not worth a second: count up to a cap."""
+
+    cap = 10_000
+
+    @property
+    def count(self):
+        if not hasattr(self, "_capped_count"):
+            self._capped_count = self.object_list.order_by()[: self.cap + 1].count()
+        return self._capped_count
+
+    @property
+    def capped(self) -> bool:
+        return self.count > self.cap
+
+
 def _errors(exc: ValidationError) -> str:
     return " ".join(str(m) for m in exc.messages)
 
@@ -63,8 +79,9 @@ def index(request):
     except ValidationError as exc:
         messages.error(request, _errors(exc))
         filters = selectors.ReportFilters()
-    qs = selectors.public_reports(filters).select_related("category", "district")
-    page = Paginator(qs.order_by("-created_at", "-id"), 20).get_page(request.GET.get("page"))
+    # The list is the map's alternative: same default (open, or resolved recently), same filters.
+    qs = selectors.public_reports(filters, recent_closed_only=True).select_related("category", "district")
+    page = CappedPaginator(qs.order_by("-created_at", "-id"), 20).get_page(request.GET.get("page"))
     return render(
         request,
         "reports/index.html",

@@ -353,3 +353,16 @@ def test_bulk_redirect_stays_on_the_site(client, tree):
         {"report": [report.pk], "action": "status", "status": "to_handle", "next": "https://evil.example/"},
     )
     assert response["Location"] == "/signalements/agents/"
+
+
+def test_list_count_is_capped(client, tree, monkeypatch):
+    from parvis.reports import views
+
+    _s, leaf = tree
+    for _ in range(4):
+        make_report(category=leaf)
+    monkeypatch.setattr(views.CappedPaginator, "cap", 3)
+    body = client.get("/signalements/").content.decode()
+    assert "Plus de 3 signalements" in body
+    monkeypatch.setattr(views.CappedPaginator, "cap", 10)
+    assert "4 signalements" in client.get("/signalements/").content.decode()
