@@ -161,18 +161,16 @@ def inclusion(campaign: Campaign) -> list[dict]:
         .select_related("parent")
         .order_by("parent__code", "code")
     )
-    ideas = dict(
+    # Residents' contributions only: not the parts of a split nor the projects agents made by merging.
+    made_by_agents = Project.objects.filter(merged_into__isnull=False).values("merged_into")
+    contributions = (
         Project.objects.filter(campaign=campaign, neighbourhood__isnull=False, split_from__isnull=True)
         .exclude(status=Status.WITHDRAWN)
-        .values_list("neighbourhood")
-        .annotate(n=Count("id"))
+        .exclude(pk__in=made_by_agents)
     )
+    ideas = dict(contributions.values_list("neighbourhood").annotate(n=Count("id")))
     assisted = dict(
-        Project.objects.filter(
-            campaign=campaign, neighbourhood__isnull=False, assisted_by__isnull=False, split_from__isnull=True
-        )
-        .values_list("neighbourhood")
-        .annotate(n=Count("id"))
+        contributions.filter(assisted_by__isnull=False).values_list("neighbourhood").annotate(n=Count("id"))
     )
     priority = set(
         Project.objects.filter(

@@ -63,3 +63,15 @@ def test_inclusion_per_1000_inhabitants(paris):
     assert row["priority"] is True
     assert row["ideas_per_1000"] == round(2 * 1000 / row["population"], 2)
     assert goutte.code in rows
+    # A project made by merging is not a new contribution.
+    from tests.budget.factories import set_phase
+
+    set_phase(campaign, "coconstruction")
+    services.projects_merge(
+        actor=make_agent(),
+        sources=list(Project.objects.all()),
+        title="Jardin et bancs",
+        body="Un jardin partagé avec des bancs à l'ombre pour tous.",
+    )
+    rows = {r["code"]: r for r in selectors.inclusion(campaign)}
+    assert rows[row["code"]]["ideas"] == 2
