@@ -4,6 +4,16 @@
   if (!window.L) { return; }
   var Parvis = window.Parvis = window.Parvis || {};
 
+  // Leaflet finds its marker images from its CSS, which fails with hashed static names: use the URLs
+  // that base.html gives on <body>.
+  var icons = document.body.dataset;
+  if (icons.markerIcon) {
+    L.Icon.Default.imagePath = "";
+    L.Icon.Default.mergeOptions({
+      iconUrl: icons.markerIcon, iconRetinaUrl: icons.markerIcon2x, shadowUrl: icons.markerShadow
+    });
+  }
+
   // Site-wide defaults come from <body data-map-…> (the settings); a map may override them.
   var site = document.body.dataset;
 
