@@ -12,7 +12,7 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--host", default=os.environ.get("PARVIS_BIND_HOST", "127.0.0.1"))
         parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
-        parser.add_argument("--threads", type=int, default=int(os.environ.get("PARVIS_THREADS", "4")))
+        parser.add_argument("--threads", type=int, default=int(os.environ.get("PARVIS_THREADS", "12")))
 
     def handle(self, *args, port, host, workers, threads, **options):
         call_command("collectstatic", interactive=False, verbosity=0)
