@@ -91,6 +91,10 @@ CITYWIDE = [
     ("Des terrains de sport pour les filles", Theme.SPORT, 2_000_000),
     ("Des abris pour les personnes à la rue", Theme.SOLIDARITY, 5_000_000),
     ("Des rues aux écoles piétonnes", Theme.MOBILITY, 4_000_000),
+    ("Des jardins sur les toits des équipements publics", Theme.ENVIRONMENT, 3_000_000),
+    ("Des bagageries solidaires", Theme.SOLIDARITY, 1_200_000),
+    ("Des salles de sport en plein air pour les seniors", Theme.SPORT, 1_800_000),
+    ("Numériser les archives des quartiers", Theme.CULTURE, 900_000),
 ]
 
 
