@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "parvis.settings")
-os.environ.setdefault("PARVIS_HOME", str(ROOT / "parvis-data-bench"))
+os.environ.setdefault("PARVIS_HOME", str(ROOT / "parvis-data" / "bench"))
 os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-bench-only-secret-key")
 
 
