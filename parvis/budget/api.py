@@ -1,8 +1,12 @@
-"""JSON API of the participatory budget: campaigns, envelopes, projects, results, ballot submission."""
+"""JSON API of the participatory budget: campaigns, envelopes, projects, results, ballot submission,
+and the staff actions (feasibility review, merge, paper ballots, overrides, follow-up)."""
 
+from datetime import date as date_type
 from datetime import datetime
 
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from parvis.core.api_auth import api_auth
@@ -275,3 +279,237 @@ def ballot_get(request, slug: str, envelope: str):
     env = _envelope(slug, envelope)
     ballot = get_object_or_404(Ballot, envelope=env, voter=request.auth)
     return _ballot_out(ballot, env)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Staff actions: feasibility review, merge, paper ballots, overrides, follow-up.
+# Each endpoint only parses its input and calls the service; ``permissions.py`` (through the service)
+# decides who may act and when, and the services validate the data (French messages, 400/403).
+
+
+class ReviewQueueOut(Schema):
+    id: int
+    title: str
+    envelope: str
+    service: str | None
+    feasibility: str
+    cost: int | None
+    url: str
+
+
+class ReviewIn(Schema):
+    feasibility: str
+    reason: str = ""
+    cost: int | str | None = None
+    duration_months: int | str | None = None
+
+
+class ReviewOut(Schema):
+    id: int
+    status: str
+    feasibility: str
+    reason: str
+    cost: int | None
+    duration_months: int | None
+    reviewed_at: datetime | None
+    published: bool
+
+
+class MergeIn(Schema):
+    project_ids: list[int]
+    title: str
+    body: str
+
+
+class PaperIn(Schema):
+    polling_place: str
+    mode: str
+    data: dict | list
+
+
+class PaperOut(Schema):
+    envelope: str
+    polling_place: str
+    mode: str
+    state: str
+    entries: int
+    accepted_at: datetime | None
+
+
+class OverrideIn(Schema):
+    project_id: int
+    decision: str
+    justification: str
+
+
+class FollowUpIn(Schema):
+    status: str
+    body: str
+    date: date_type | None = None
+
+
+class FollowUpOut(Schema):
+    id: int
+    project_id: int
+    status: str
+    body: str
+    date: date_type
+
+
+STAFF_ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+
+
+def _review_out(p: Project) -> dict:
+    return {
+        "id": p.pk,
+        "status": p.status,
+        "feasibility": p.feasibility,
+        "reason": p.review_reason,
+        "cost": p.cost,
+        "duration_months": p.duration_months,
+        "reviewed_at": p.reviewed_at,
+        "published": p.review_published_at is not None,
+    }
+
+
+@router.get(
+    "/campaigns/{slug}/reviews",
+    auth=api_auth,
+    response={200: list[ReviewQueueOut], 401: ErrorOut, 404: ErrorOut},
+    summary="Idées à étudier confiées à mon service",
+)
+def review_queue(request, slug: str):
+    """Only what is assigned to the caller's services (everything, for an administrator)."""
+    campaign = selectors.campaign_get(slug)
+    return [
+        {
+            "id": p.pk,
+            "title": p.title,
+            "envelope": p.envelope.slug,
+            "service": p.service.name if p.service_id else None,
+            "feasibility": p.feasibility,
+            "cost": p.cost,
+            "url": p.get_absolute_url(),
+        }
+        for p in selectors.review_queue(request.auth).filter(campaign=campaign)
+    ]
+
+
+@router.post(
+    "/projects/{project_id}/review",
+    auth=api_auth,
+    response={200: ReviewOut, **STAFF_ERRORS},
+    summary="Rendre l'avis de faisabilité d'une idée confiée à mon service",
+)
+def project_review(request, project_id: int, payload: ReviewIn):
+    """``feasibility``: ``feasible`` (cost required), ``unfeasible`` (public reason required, e-mailed to
+    the author on publication) or ``to_merge``. The review stays private until published."""
+    project = get_object_or_404(Project, pk=project_id)
+    project = services.project_review(
+        reviewer=request.auth,
+        project=project,
+        feasibility=payload.feasibility,
+        reason=payload.reason,
+        cost=payload.cost,
+        duration_months=payload.duration_months,
+    )
+    return _review_out(project)
+
+
+@router.post(
+    "/campaigns/{slug}/merge",
+    auth=api_auth,
+    response={201: ProjectOut, **STAFF_ERRORS},
+    summary="Fusionner des idées en un projet",
+)
+def projects_merge(request, slug: str, payload: MergeIn):
+    """Every source idea's author is credited and notified; supports stay on the source ideas."""
+    campaign = selectors.campaign_get(slug)
+    ids = set(payload.project_ids)
+    sources = list(Project.objects.filter(campaign=campaign, pk__in=ids))
+    if len(sources) != len(ids):
+        raise ValidationError(_("Une des idées n'existe pas ou n'appartient pas à cette campagne."))
+    merged = services.projects_merge(
+        actor=request.auth, sources=sources, title=payload.title, body=payload.body
+    )
+    return Status(201, _project_out(merged))
+
+
+@router.post(
+    "/campaigns/{slug}/envelopes/{envelope}/paper",
+    auth=api_auth,
+    response={200: PaperOut, **STAFF_ERRORS},
+    summary="Saisir les résultats d'un bureau de vote (bulletins papier)",
+)
+def paper_entry(request, slug: str, envelope: str, payload: PaperIn):
+    """One agent's entry for a polling place. ``mode`` ``counts``: ``data`` is
+    ``{"ballots": n, "counts": {project_id: votes}}``; ``ballots``: a list of ballots as online.
+    The batch counts (``state`` ``accepted``) once two different agents' entries agree exactly."""
+    env = _envelope(slug, envelope)
+    batch = services.paper_entry_submit(
+        agent=request.auth,
+        envelope=env,
+        polling_place=payload.polling_place,
+        mode=payload.mode,
+        data=payload.data,
+    )
+    return {
+        "envelope": env.slug,
+        "polling_place": batch.polling_place,
+        "mode": batch.mode,
+        "state": services.paper_batch_state(batch),
+        "entries": batch.entries.count(),
+        "accepted_at": batch.accepted_at,
+    }
+
+
+@router.post(
+    "/campaigns/{slug}/envelopes/{envelope}/overrides",
+    auth=api_auth,
+    response={201: OverrideOut, **STAFF_ERRORS},
+    summary="Décision motivée d'un administrateur sur un projet (publique)",
+)
+def override_create(request, slug: str, envelope: str, payload: OverrideIn):
+    """``decision``: ``exclude`` or ``fund``; the public justification is required. Results are
+    recomputed."""
+    env = _envelope(slug, envelope)
+    project = get_object_or_404(Project, pk=payload.project_id, campaign=env.campaign)
+    override = services.override_create(
+        actor=request.auth,
+        envelope=env,
+        project=project,
+        decision=payload.decision,
+        justification=payload.justification,
+    )
+    return Status(
+        201,
+        {
+            "project_id": override.project_id,
+            "decision": override.decision,
+            "justification": override.justification,
+        },
+    )
+
+
+@router.post(
+    "/projects/{project_id}/followup",
+    auth=api_auth,
+    response={201: FollowUpOut, **STAFF_ERRORS},
+    summary="Publier une étape du suivi d'un projet lauréat",
+)
+def followup_add(request, project_id: int, payload: FollowUpIn):
+    """``status``: ``studies``, ``works`` or ``delivered``. Photos are added from the project page."""
+    project = get_object_or_404(Project.objects.select_related("campaign"), pk=project_id)
+    update = services.followup_add(
+        actor=request.auth, project=project, status=payload.status, body=payload.body, date=payload.date
+    )
+    return Status(
+        201,
+        {
+            "id": update.pk,
+            "project_id": project.pk,
+            "status": update.status,
+            "body": update.body,
+            "date": update.date,
+        },
+    )
