@@ -1,15 +1,20 @@
 """The reports module in Parvis's own JSON API (mounted at /api/reports/), for the mobile-first pages."""
 
+import datetime as dt
+import json
+
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema, Status
+from ninja import File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 
 from parvis.core.api_auth import api_auth
 from parvis.core.ratelimit import check_rate
 
 from . import selectors, services
 from .models import Category, Report
+from .models import Status as ReportStatus
 from .open311 import as_requests, public_requests
 from .permissions import can_see, ensure_back_office
 
@@ -87,7 +92,7 @@ def report_list(request, filters: Query[FiltersIn], limit: int = 50, offset: int
     return {"count": qs.count(), "results": as_requests(qs[offset : offset + limit])}
 
 
-@router.get("/reports/{report_id}", summary="Un signalement et son suivi")
+@router.get("/reports/{int:report_id}", summary="Un signalement et son suivi")
 def report_detail(request, report_id: int):
     report = selectors.report_detail(report_id)
     if report is None or not can_see(request.user, report):
@@ -171,18 +176,126 @@ def report_create(request, payload: ReportIn):
         author=request.auth,
         source="api",
     )
-    return Status(
-        201 if created else 200,
-        {
-            "id": report.pk,
-            "created": created,
-            "confirmed": report.confirmed_at is not None,
-            "url": report.get_absolute_url(),
-        },
+    return Status(201 if created else 200, _created_out(report, created))
+
+
+def _created_out(report: Report, created: bool) -> dict:
+    return {
+        "id": report.pk,
+        "created": created,
+        "confirmed": report.confirmed_at is not None,
+        "url": report.get_absolute_url(),
+    }
+
+
+class ReportFormIn(Schema):
+    category: str
+    lat: float | None = None
+    lon: float | None = None
+    address: str = ""
+    territory: str = ""
+    description: str = ""
+    answers: str = "{}"
+    client_token: str | None = None
+
+
+def _answers_from_text(text: str) -> dict:
+    try:
+        answers = json.loads(text or "{}")
+    except ValueError:
+        raise ValidationError(_("Les réponses (answers) doivent être un objet JSON."))
+    if not isinstance(answers, dict):
+        raise ValidationError(_("Les réponses (answers) doivent être un objet JSON."))
+    return answers
+
+
+@router.post(
+    "/reports/with-photos",
+    auth=api_auth,
+    response={200: CreatedOut, 201: CreatedOut},
+    summary="Faire un signalement avec jusqu'à 3 photos (multipart ; idempotent par client_token)",
+    description=(
+        "Formulaire multipart/form-data : mêmes champs que `POST /reports`, `answers` en texte JSON, "
+        "`territory` (code de quartier ou d'arrondissement) pour qui ne peut pas utiliser la carte, "
+        "et `photos` (0 à 3 fichiers image). Les photos sont ré-encodées en JPEG sans EXIF ni GPS ; "
+        "un fichier qui n'est pas une image est refusé et rien n'est créé. Un nouvel envoi avec le même "
+        "`client_token` renvoie le signalement déjà créé (200)."
+    ),
+)
+def report_create_with_photos(request, payload: Form[ReportFormIn], photos: File[list[UploadedFile]] = None):
+    check_rate(request, "write")
+    report, created = services.report_create(
+        draft=services.ReportDraft(
+            category_code=payload.category,
+            lat=payload.lat,
+            lon=payload.lon,
+            address=payload.address,
+            territory_code=payload.territory,
+            description=payload.description,
+            answers=_answers_from_text(payload.answers),
+            photos=list(photos or []),
+            client_token=payload.client_token,
+        ),
+        author=request.auth,
+        source="api",
     )
+    return Status(201 if created else 200, _created_out(report, created))
 
 
-@router.post("/reports/{report_id}/follow", auth=api_auth, summary="Suivre un signalement")
+class StatusFormIn(Schema):
+    status: str
+    note: str = ""
+    planned_for: dt.date | None = None
+    public_reason: str = ""
+    duplicate_of: int | None = None
+
+
+class StatusOut(Schema):
+    id: int
+    status: str
+    after_photo: str | None
+
+
+@router.post(
+    "/reports/{int:report_id}/status",
+    auth=api_auth,
+    response=StatusOut,
+    summary="Changer le statut d'un signalement (agents ; photo « après » possible)",
+    description=(
+        "Formulaire multipart/form-data réservé aux agents du service chargé du signalement : "
+        "`status` (new, to_handle, scheduled, done, rejected, duplicate, archived), `note` (message public), "
+        "`planned_for` (AAAA-MM-JJ, pour scheduled), `public_reason` (pour rejected), `duplicate_of` "
+        "(pour duplicate) et `after_photo` (une image, seulement avec done ; ré-encodée sans EXIF)."
+    ),
+)
+def report_status(
+    request, report_id: int, payload: Form[StatusFormIn], after_photo: File[UploadedFile] = None
+):
+    report = Report.objects.filter(pk=report_id).first()
+    if report is None:
+        raise Http404(_("Signalement inconnu."))
+    original = None
+    if payload.duplicate_of is not None:
+        original = Report.objects.filter(pk=payload.duplicate_of).first()
+        if original is None:
+            raise ValidationError(
+                _("Le signalement original n°%(n)d n'existe pas.") % {"n": payload.duplicate_of}
+            )
+    report = services.report_set_status(
+        report=report,
+        actor=request.auth,
+        status=payload.status,
+        note=payload.note,
+        planned_for=payload.planned_for,
+        public_reason=payload.public_reason,
+        duplicate_of=original,
+        after_photo=after_photo,
+    )
+    after = report.photos.filter(kind="after").first() if report.status == ReportStatus.DONE else None
+    return {"id": report.pk, "status": report.status, "after_photo": after.image.url if after else None}
+
+
+@router.post("/reports/{int:report_id}/follow", auth=api_auth, summary="Suivre un signalement")
 def follow(request, report_id: int):
     report = Report.objects.filter(pk=report_id).first()
     if report is None:

@@ -527,6 +527,8 @@ def report_set_status(
     note = (note or "").strip()
     if len(note) > 2000:
         raise ValidationError(_("Le message est trop long (2 000 caractères au plus)."))
+    if after_photo and status != Status.DONE:
+        raise ValidationError(_("La photo « après » accompagne seulement le passage à « Résolu »."))
     processed = process_image(after_photo, name="apres") if after_photo else None
     if status == Status.SCHEDULED:
         if planned_for is None:

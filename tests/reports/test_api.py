@@ -1,12 +1,17 @@
 """The reports routes of Parvis's own JSON API."""
 
+import datetime as dt
+
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from PIL import Image
 
 from parvis.core.tokens import token_create
-from parvis.reports.models import Report
+from parvis.reports.models import Report, ReportEvent, ReportPhoto, Status
 from tests.factories import make_agent, make_service, make_user
 
-from .factories import OUTSIDE, REPUBLIQUE, make_question, make_report, make_tree
+from .factories import OUTSIDE, REPUBLIQUE, make_question, make_report, make_tree, photo_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -69,3 +74,146 @@ def test_duplicates_map_and_stats(client, leaf):
     assert client.get("/api/reports/stats", **auth(make_user())).status_code == 403
     rows = client.get("/api/reports/stats", **auth(make_agent())).json()
     assert rows[0]["total"] == 1
+
+
+def multipart(leaf, **extra):
+    body = {
+        "category": leaf.code,
+        "lat": str(REPUBLIQUE[0]),
+        "lon": str(REPUBLIQUE[1]),
+        "description": "Un matelas sur le trottoir.",
+        "client_token": "mp-1",
+    }
+    body.update(extra)
+    return body
+
+
+def test_create_with_photos_strips_exif_and_is_idempotent(client, leaf):
+    make_question(category=leaf, code="nb", kind="number", required=True)
+    headers = auth(make_user())
+    body = multipart(
+        leaf,
+        answers='{"nb": "2"}',
+        photos=[photo_upload(exif_gps=True), photo_upload(name="large.jpg")],
+    )
+    first = client.post("/api/reports/reports/with-photos", body, **headers)
+    assert first.status_code == 201, first.content
+    report = Report.objects.get(pk=first.json()["id"])
+    assert report.answers == {"nb": 2}
+    assert report.source == "api"
+    photos = list(report.photos.order_by("position"))
+    assert [p.kind for p in photos] == ["before", "before"]
+    with Image.open(photos[0].image.path) as img:
+        assert img.format == "JPEG"
+        assert not img.getexif()
+    # A retry (same client token, photos sent again) returns the same report and stores nothing more.
+    again = client.post(
+        "/api/reports/reports/with-photos",
+        multipart(leaf, answers='{"nb": "2"}', photos=[photo_upload()]),
+        **headers,
+    )
+    assert again.status_code == 200
+    assert again.json()["id"] == report.pk
+    assert Report.objects.count() == 1
+    assert ReportPhoto.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"photos": "fake"}, "pas une image"),
+        ({"photos": "four"}, "Trois photos au plus"),
+        ({"lat": str(OUTSIDE[0]), "lon": str(OUTSIDE[1])}, "en dehors"),
+        ({"category": "nope"}, "Catégorie inconnue"),
+        ({"answers": "[1, 2"}, "objet JSON"),
+        ({"description": "x" * 4001}, "trop longue"),
+    ],
+)
+def test_create_with_photos_refuses_bad_input_and_creates_nothing(client, leaf, extra, message):
+    fake = SimpleUploadedFile("matelas.jpg", b"%PDF-1.4 not an image" * 10, content_type="image/jpeg")
+    if extra.get("photos") == "fake":
+        extra = {"photos": [photo_upload(), fake]}
+    elif extra.get("photos") == "four":
+        extra = {"photos": [photo_upload() for _ in range(4)]}
+    response = client.post("/api/reports/reports/with-photos", multipart(leaf, **extra), **auth(make_user()))
+    assert response.status_code == 400
+    assert message in response.json()["detail"]
+    assert Report.objects.count() == 0
+    assert ReportPhoto.objects.count() == 0
+    # The token was not consumed: the corrected retry creates the report.
+    ok = client.post("/api/reports/reports/with-photos", multipart(leaf), **auth(make_user()))
+    assert ok.status_code == 201
+
+
+def test_create_with_photos_needs_authentication(client, leaf):
+    response = client.post("/api/reports/reports/with-photos", multipart(leaf, photos=[photo_upload()]))
+    assert response.status_code == 401
+    assert Report.objects.count() == 0
+
+
+def test_agent_marks_done_with_after_photo(client, leaf):
+    agent = make_agent(service=leaf.service)
+    report = make_report(category=leaf)
+    url = f"/api/reports/reports/{report.pk}/status"
+    response = client.post(
+        url, {"status": "done", "note": "Enlevé.", "after_photo": photo_upload(exif_gps=True)}, **auth(agent)
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "done"
+    after = report.photos.get(kind="after")
+    assert response.json()["after_photo"] == after.image.url
+    with Image.open(after.image.path) as img:
+        assert not img.getexif()
+    assert report.events.filter(status="done", note="Enlevé.").exists()
+
+
+def test_status_change_refuses_bad_input_and_changes_nothing(client, leaf):
+    agent = make_agent(service=leaf.service)
+    report = make_report(category=leaf)
+    url = f"/api/reports/reports/{report.pk}/status"
+    fake = SimpleUploadedFile("apres.jpg", b"GIF89a nope" * 20, content_type="image/jpeg")
+    cases = [
+        (auth(agent), {"status": "done", "after_photo": fake}, 400, "pas une image"),
+        (auth(agent), {"status": "to_handle", "after_photo": photo_upload()}, 400, "photo « après »"),
+        (auth(agent), {"status": "rejected"}, 400, "motif du rejet"),
+        (auth(agent), {"status": "bogus"}, 400, "Statut inconnu"),
+        (auth(agent), {"status": "duplicate", "duplicate_of": "999999"}, 400, "n'existe pas"),
+        (auth(make_user()), {"status": "done", "after_photo": photo_upload()}, 403, "Seuls les agents"),
+        (auth(make_agent(service=make_service())), {"status": "done"}, 403, "Seuls les agents"),
+    ]
+    for headers, body, code, message in cases:
+        response = client.post(url, body, **headers)
+        assert response.status_code == code, (body, response.content)
+        assert message in response.json()["detail"]
+    report.refresh_from_db()
+    assert report.status == Status.NEW
+    assert ReportPhoto.objects.filter(kind="after").count() == 0
+    assert ReportEvent.objects.filter(report=report).count() == 1
+    assert (
+        client.post("/api/reports/reports/999999/status", {"status": "done"}, **auth(agent)).status_code
+        == 404
+    )
+
+
+def test_status_change_schedules_with_a_date(client, leaf):
+    agent = make_agent(service=leaf.service)
+    report = make_report(category=leaf)
+    day = (timezone.localdate() + dt.timedelta(days=2)).isoformat()
+    response = client.post(
+        f"/api/reports/reports/{report.pk}/status", {"status": "scheduled", "planned_for": day}, **auth(agent)
+    )
+    assert response.status_code == 200
+    report.refresh_from_db()
+    assert report.planned_for.isoformat() == day
+
+
+def test_openapi_documents_the_photo_endpoints(client):
+    schema = client.get("/api/openapi.json").json()
+    create = schema["paths"]["/api/reports/reports/with-photos"]["post"]
+    assert "multipart/form-data" in create["requestBody"]["content"]
+    props = create["requestBody"]["content"]["multipart/form-data"]["schema"]
+    text = str(props)
+    assert "photos" in text
+    assert "client_token" in text
+    status = schema["paths"]["/api/reports/reports/{report_id}/status"]["post"]
+    assert "after_photo" in str(status["requestBody"])
