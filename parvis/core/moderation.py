@@ -16,6 +16,25 @@ from django.utils.translation import gettext as _
 from .audit import audit_record
 from .models import Flag, FlagReason, Moderated, User
 
+#: Functions called as ``fn(target, hidden)`` by ``content_hide`` (``hidden=True``) and
+#: ``content_unhide`` (``hidden=False``), inside their transaction, after the target is saved.
+#: A module whose contributions feed denormalised counters (an idea's comment count, …) registers
+#: one in its ``AppConfig.ready()`` through ``register_moderation_hook``, so that hiding from the
+#: core queue keeps them right; the core itself imports no app. A hook that raises rolls the
+#: whole decision back. Explicit calls instead of signals, as the house style asks.
+AFTER_HIDE: list = []
+
+
+def register_moderation_hook(fn) -> None:
+    """Register ``fn(target, hidden: bool)``; registering the same function twice has no effect."""
+    if fn not in AFTER_HIDE:
+        AFTER_HIDE.append(fn)
+
+
+def _run_hooks(target: Moderated, hidden: bool) -> None:
+    for fn in list(AFTER_HIDE):
+        fn(target, hidden)
+
 
 def ensure_moderator(user: User) -> None:
     if not (user.is_authenticated and user.is_moderator):
@@ -56,6 +75,7 @@ def content_hide(*, moderator: User, target: Moderated, reason: str) -> Moderate
     target.hidden_by = moderator
     target.save(update_fields=["hidden_at", "hidden_reason", "hidden_by"])
     _resolve_flags(target, moderator, "hidden")
+    _run_hooks(target, True)
     audit_record(actor=moderator, action="content.hide", target=target, reason=reason)
     return target
 
@@ -67,6 +87,7 @@ def content_unhide(*, moderator: User, target: Moderated) -> Moderated:
     target.hidden_reason = ""
     target.hidden_by = None
     target.save(update_fields=["hidden_at", "hidden_reason", "hidden_by"])
+    _run_hooks(target, False)
     audit_record(actor=moderator, action="content.unhide", target=target)
     return target
 

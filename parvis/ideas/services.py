@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -475,15 +475,38 @@ def comment_delete(*, author: User, comment: Comment) -> Comment:
         raise PermissionDenied(_("Seule la personne qui a écrit ce commentaire peut le supprimer."))
     if comment.deleted_at:
         raise ValidationError(_("Ce commentaire est déjà supprimé."))
-    was_counted = comment.status == Status.PUBLISHED
     comment.deleted_at = timezone.now()
     comment.body = ""
     comment.save(update_fields=["deleted_at", "body"])
-    if was_counted:
-        Idea.objects.filter(pk=comment.idea_id, comment_count__gt=0).update(
-            comment_count=F("comment_count") - 1
-        )
+    comment_count_refresh(idea_id=comment.idea_id)
     return comment
+
+
+COUNTED_COMMENTS = Q(status=Status.PUBLISHED, hidden_at__isnull=True, deleted_at__isnull=True)
+
+
+def comment_count_refresh(*, idea_id: int) -> int:
+    """Recount an idea's stored comment count: published, not hidden, not deleted (replies included).
+
+    Used where a comment leaves or rejoins the count in a way an increment could get wrong
+    (deleting a comment a moderator had hidden, hiding twice): the idea row is locked, so a
+    concurrent comment cannot slip between the count and the write.
+    """
+    Idea.objects.select_for_update().filter(pk=idea_id).values_list("pk", flat=True).first()
+    n = Comment.objects.filter(COUNTED_COMMENTS, idea_id=idea_id).count()
+    Idea.objects.filter(pk=idea_id).update(comment_count=n)
+    return n
+
+
+def on_content_hidden(target, hidden: bool) -> None:
+    """Moderation hook (``parvis.core.moderation.AFTER_HIDE``), run inside the hide/unhide transaction.
+
+    Hiding or un-hiding a comment from the core queue changes its idea's comment count. An idea's
+    own visibility feeds no stored counter (a consultation's idea counts are computed from the
+    public ideas), so there is nothing to do for ideas or statements.
+    """
+    if isinstance(target, Comment):
+        comment_count_refresh(idea_id=target.idea_id)
 
 
 # ------------------------------------------------------------------------------------------------
