@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from parvis.core.models import Territory, TerritoryLevel
 
 from .models import Feasibility, Implementation, OverrideDecision, Theme
+from .services import MAX_PHOTOS
 
 
 class IdeaForm(forms.Form):
@@ -31,7 +32,39 @@ class IdeaForm(forms.Form):
     association_name = forms.CharField(
         label=_("Au nom d'une association (nom)"), required=False, max_length=200
     )
-    photo = forms.ImageField(label=_("Photo"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        add_photo_fields(self, MAX_PHOTOS)
+
+    def photos(self) -> list[tuple]:
+        return photos_posted(self)
+
+
+def add_photo_fields(form, count: int) -> None:
+    """``count`` optional photo inputs, each followed by its description (the image's alternative text)."""
+    for n in range(1, count + 1):
+        form.fields[f"photo_{n}"] = forms.ImageField(
+            label=_("Photo n°%(n)s") % {"n": n},
+            required=False,
+            widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
+        )
+        form.fields[f"photo_{n}_alt"] = forms.CharField(
+            label=_("Description de la photo n°%(n)s") % {"n": n},
+            required=False,
+            max_length=200,
+            help_text=_("Ce que montre la photo, pour les personnes qui ne la voient pas."),
+        )
+
+
+def photos_posted(form) -> list[tuple]:
+    """The photos sent, as ``(upload, description)`` pairs."""
+    d = form.cleaned_data
+    return [
+        (d[name], d.get(f"{name}_alt", ""))
+        for name in sorted(k for k in form.fields if k.startswith("photo_") and not k.endswith("_alt"))
+        if d.get(name)
+    ]
 
 
 class AssistedIdeaForm(IdeaForm):
@@ -82,7 +115,52 @@ class FollowUpForm(forms.Form):
 
 
 class EditIdeaForm(forms.Form):
+    """Edit an idea: text, place (map point or territory) and photos; built for one project so that
+    each of its photos gets a description field and a removal box, and the free slots new inputs."""
+
     title = forms.CharField(label=_("Titre de l'idée"), max_length=200)
     body = forms.CharField(label=_("Description"), widget=forms.Textarea)
     theme = forms.ChoiceField(label=_("Thème"), choices=[("", "—"), *Theme.choices], required=False)
     estimated_cost = forms.IntegerField(label=_("Coût estimé (€)"), required=False, min_value=0)
+    territory = IdeaForm.base_fields["territory"]
+    citywide = IdeaForm.base_fields["citywide"]
+    lat = IdeaForm.base_fields["lat"]
+    lon = IdeaForm.base_fields["lon"]
+
+    def __init__(self, *args, project, **kwargs):
+        self.project_photos = list(project.photos.order_by("pk"))
+        kwargs.setdefault(
+            "initial",
+            {
+                "title": project.title,
+                "body": project.body,
+                "theme": project.theme,
+                "estimated_cost": project.estimated_cost,
+                "territory": project.territory_id,
+                "citywide": project.envelope.is_citywide and project.lat is None and not project.territory_id,
+                "lat": project.lat,
+                "lon": project.lon,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        for n, photo in enumerate(self.project_photos, start=1):
+            self.fields[f"alt_{photo.pk}"] = forms.CharField(
+                label=_("Description de la photo n°%(n)s") % {"n": n},
+                required=False,
+                max_length=200,
+                initial=photo.alt,
+                help_text=_("Ce que montre la photo, pour les personnes qui ne la voient pas."),
+            )
+            self.fields[f"remove_{photo.pk}"] = forms.BooleanField(
+                label=_("Retirer la photo n°%(n)s") % {"n": n}, required=False
+            )
+        add_photo_fields(self, max(0, MAX_PHOTOS - len(self.project_photos)))
+
+    def photos(self) -> list[tuple]:
+        return photos_posted(self)
+
+    def photo_alts(self) -> dict[int, str]:
+        return {p.pk: self.cleaned_data.get(f"alt_{p.pk}", "") for p in self.project_photos}
+
+    def removed_photo_ids(self) -> list[int]:
+        return [p.pk for p in self.project_photos if self.cleaned_data.get(f"remove_{p.pk}")]

@@ -130,6 +130,23 @@ def _cost(value, label) -> int | None:
     return cost
 
 
+def _clean_alt(alt) -> str:
+    alt = " ".join((alt or "").split())
+    if len(alt) > 200:
+        raise ValidationError(_("La description d'une photo doit compter au plus 200 caractères."))
+    return alt
+
+
+def _photo_pairs(photos) -> list[tuple]:
+    """Photos as ``(upload, alt)`` pairs; a bare upload has no description (the page then uses the
+    project's title as the image's alternative text)."""
+    pairs = []
+    for item in photos or ():
+        upload, alt = item if isinstance(item, tuple | list) else (item, "")
+        pairs.append((upload, _clean_alt(alt)))
+    return pairs
+
+
 @transaction.atomic
 def project_create(
     *,
@@ -162,10 +179,10 @@ def project_create(
     title, body = _clean_text(title, body)
     if theme and theme not in Theme.values:
         raise ValidationError(_("Thème inconnu."))
-    photos = list(photos or [])
+    photos = _photo_pairs(photos)
     if len(photos) > MAX_PHOTOS:
         raise ValidationError(_("%(n)s photos au plus.") % {"n": MAX_PHOTOS})
-    processed = [process_image(p, name="budget") for p in photos]
+    processed = [(process_image(p, name="budget"), alt) for p, alt in photos]
     lat, lon, neighbourhood, priority, envelope = _place(
         campaign, lat=lat, lon=lon, territory=territory, citywide=citywide
     )
@@ -188,8 +205,8 @@ def project_create(
         consent_recorded_at=timezone.now() if assisted else None,
         source_url=(source_url or "")[:500],
     )
-    for p in processed:
-        ProjectPhoto.objects.create(project=project, image=p.image, thumbnail=p.thumbnail)
+    for p, alt in processed:
+        ProjectPhoto.objects.create(project=project, image=p.image, thumbnail=p.thumbnail, alt=alt)
     return project
 
 
@@ -224,18 +241,81 @@ def proposal_create_from_idea(
     )
 
 
+#: Default of ``project_update``'s place arguments: keep the idea where it is.
+KEEP = object()
+
+
 @transaction.atomic
 def project_update(
-    *, actor: User, project: Project, title: str, body: str, theme: str = "", estimated_cost=None
+    *,
+    actor: User,
+    project: Project,
+    title: str,
+    body: str,
+    theme: str = "",
+    estimated_cost=None,
+    lat=KEEP,
+    lon=KEEP,
+    territory=KEEP,
+    citywide=KEEP,
+    add_photos=(),
+    remove_photo_ids=(),
+    photo_alts: dict | None = None,
 ) -> Project:
-    project = Project.objects.select_for_update().get(pk=project.pk)
+    """Edit an idea while the permissions allow it: text, theme, cost, and optionally its place (a map
+    point or a whole territory, which may move it to another envelope) and its photos (add, remove,
+    describe), within ``MAX_PHOTOS`` in all."""
+    project = Project.objects.select_for_update().select_related("campaign").get(pk=project.pk)
     permissions.ensure(actor, "edit", project.campaign, obj=project)
     project.title, project.body = _clean_text(title, body)
     if theme and theme not in Theme.values:
         raise ValidationError(_("Thème inconnu."))
     project.theme = theme or ""
     project.estimated_cost = _cost(estimated_cost, _("Coût estimé"))
+    if any(v is not KEEP for v in (lat, lon, territory, citywide)):
+        lat = None if lat is KEEP else lat
+        lon = None if lon is KEEP else lon
+        territory = None if territory is KEEP else territory
+        lat, lon, neighbourhood, priority, envelope = _place(
+            project.campaign, lat=lat, lon=lon, territory=territory, citywide=bool(citywide is True)
+        )
+        project.lat, project.lon = lat, lon
+        project.territory = territory if lat is None else None
+        project.neighbourhood_id, project.priority_area_id = neighbourhood, priority
+        project.envelope = envelope
+    existing = {ph.pk: ph for ph in project.photos.all()}
+    remove = set()
+    for raw in remove_photo_ids or ():
+        try:
+            pk = int(raw)
+        except (TypeError, ValueError):
+            pk = None
+        if pk not in existing:
+            raise ValidationError(_("Cette photo n'appartient pas à cette idée."))
+        remove.add(pk)
+    alts = {}
+    for raw, alt in (photo_alts or {}).items():
+        try:
+            pk = int(raw)
+        except (TypeError, ValueError):
+            pk = None
+        if pk not in existing:
+            raise ValidationError(_("Cette photo n'appartient pas à cette idée."))
+        alts[pk] = _clean_alt(alt)
+    added = _photo_pairs(add_photos)
+    if len(existing) - len(remove) + len(added) > MAX_PHOTOS:
+        raise ValidationError(_("%(n)s photos au plus.") % {"n": MAX_PHOTOS})
+    processed = [(process_image(p, name="budget"), alt) for p, alt in added]
     project.save()
+    for pk, alt in alts.items():
+        if pk not in remove and existing[pk].alt != alt:
+            ProjectPhoto.objects.filter(pk=pk).update(alt=alt)
+    if remove:
+        files = [f for pk in remove for f in (existing[pk].image, existing[pk].thumbnail) if f]
+        ProjectPhoto.objects.filter(pk__in=remove).delete()
+        transaction.on_commit(lambda: [f.storage.delete(f.name) for f in files])
+    for p, alt in processed:
+        ProjectPhoto.objects.create(project=project, image=p.image, thumbnail=p.thumbnail, alt=alt)
     return project
 
 

@@ -202,7 +202,7 @@ def idea_create(request, slug):
                 citywide=d["citywide"],
                 estimated_cost=d["estimated_cost"],
                 association_name=d["association_name"],
-                photos=[d["photo"]] if d.get("photo") else [],
+                photos=form.photos(),
                 resident_name=d.get("resident_name", ""),
                 consent=d.get("consent", False),
             )
@@ -226,15 +226,7 @@ def idea_edit(request, slug, pk):
         permissions.ensure(request.user, "edit", campaign, obj=project)
     except PermissionDenied as exc:
         return render(request, "budget/message.html", {"campaign": campaign, "message": str(exc)}, status=403)
-    form = EditIdeaForm(
-        request.POST or None,
-        initial={
-            "title": project.title,
-            "body": project.body,
-            "theme": project.theme,
-            "estimated_cost": project.estimated_cost,
-        },
-    )
+    form = EditIdeaForm(request.POST or None, request.FILES or None, project=project)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
@@ -245,6 +237,13 @@ def idea_edit(request, slug, pk):
                 body=d["body"],
                 theme=d["theme"],
                 estimated_cost=d["estimated_cost"],
+                lat=d["lat"],
+                lon=d["lon"],
+                territory=d["territory"],
+                citywide=d["citywide"],
+                add_photos=form.photos(),
+                remove_photo_ids=form.removed_photo_ids(),
+                photo_alts=form.photo_alts(),
             )
             messages.success(request, _("Votre idée est modifiée."))
             return redirect(project.get_absolute_url())

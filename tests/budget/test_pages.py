@@ -260,14 +260,18 @@ def test_idea_with_photo(client, paris):
     photo = SimpleUploadedFile("a.jpg", buf.getvalue(), content_type="image/jpeg")
     r = client.post(
         reverse("budget:idea_create", args=["bp-photo"]),
-        {"title": "Un mur végétal", "body": "Un mur végétal contre la chaleur dans la cour.", "photo": photo},
+        {
+            "title": "Un mur végétal",
+            "body": "Un mur végétal contre la chaleur dans la cour.",
+            "photo_1": photo,
+        },
     )
     assert r.status_code == 302
     assert Project.objects.get().photos.count() == 1
     bad = SimpleUploadedFile("b.jpg", b"not an image", content_type="image/jpeg")
     r = client.post(
         reverse("budget:idea_create", args=["bp-photo"]),
-        {"title": "Un autre mur", "body": "Un mur végétal contre la chaleur dans la cour.", "photo": bad},
+        {"title": "Un autre mur", "body": "Un mur végétal contre la chaleur dans la cour.", "photo_1": bad},
     )
     assert r.status_code == 400
     assert Project.objects.count() == 1
