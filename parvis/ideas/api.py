@@ -6,11 +6,11 @@ the same as on the pages: the endpoints call the same services.
 
 from datetime import datetime
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import File, Form, Router, Schema, Status, UploadedFile
 
 from parvis.core.api_auth import api_auth, optional_user
 from parvis.core.models import Territory
@@ -234,8 +234,6 @@ def idea_create(request, slug: str, payload: IdeaIn):
     if payload.territory:
         territory = Territory.objects.filter(code=payload.territory).first()
         if territory is None:
-            from django.core.exceptions import ValidationError
-
             raise ValidationError(_("Territoire inconnu : %(code)s.") % {"code": payload.territory[:64]})
     check_rate(request, "ideas.idea")
     idea = services.idea_create(
@@ -419,3 +417,86 @@ def vote(request, statement_id: int, payload: VoteIn):
     check_rate(request, "write")
     services.statement_vote(user=request.auth, statement=statement, value=payload.value)
     return Status(204, None)
+
+
+class PhotoOut(Schema):
+    id: int
+    image: str
+    thumbnail: str
+    width: int
+    height: int
+    alt_text: str
+
+
+class AttachmentOut(Schema):
+    id: int
+    name: str
+    size: int
+    url: str
+
+
+def _own_idea(request, idea_id: int) -> Idea:
+    """The idea, if the caller may see it (whether they may change it is for ``permissions``)."""
+    idea = Idea.objects.filter(pk=idea_id).select_related("consultation").first()
+    if idea is None or idea.is_hidden or not can_see_idea(request.auth, idea):
+        raise Http404(_("Idée introuvable."))
+    return idea
+
+
+PHOTO_FILE = File(None, description="l'image")
+PHOTO_ALT = Form("", description="ce que montre la photo (200 caractères au plus)")
+PDF_FILE = File(None, description="le document PDF")
+
+
+def _upload(file, field: str):
+    if file is None:
+        raise ValidationError({field: _("Joignez un fichier (champ « file »).")})
+    return file
+
+
+@router.post(
+    "/ideas/{idea_id}/photos",
+    auth=api_auth,
+    response={201: PhotoOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="Ajouter une photo à son idée (multipart : file, alt_text ; 3 au plus)",
+    description=(
+        "Réservé à l'auteur·rice, tant que l'idée peut être modifiée. L'image (JPEG, PNG, WebP…) est "
+        "réencodée sans métadonnées ; `alt_text` décrit la photo pour les lecteurs d'écran (obligatoire)."
+    ),
+)
+def idea_photo_add(
+    request,
+    idea_id: int,
+    file: UploadedFile = PHOTO_FILE,
+    alt_text: str = PHOTO_ALT,
+):
+    idea = _own_idea(request, idea_id)
+    check_rate(request, "write")
+    photo = services.idea_photo_add(
+        author=request.auth, idea=idea, upload=_upload(file, "photos"), alt_text=alt_text
+    )
+    return Status(
+        201,
+        {
+            "id": photo.pk,
+            "image": photo.image.url,
+            "thumbnail": photo.thumbnail.url,
+            "width": photo.width,
+            "height": photo.height,
+            "alt_text": photo.alt_text,
+        },
+    )
+
+
+@router.post(
+    "/ideas/{idea_id}/attachments",
+    auth=api_auth,
+    response={201: AttachmentOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="Joindre un document PDF à son idée (multipart : file ; 5 Mo et 3 documents au plus)",
+    description="Réservé à l'auteur·rice, tant que l'idée peut être modifiée. Seuls les PDF sont acceptés.",
+)
+def idea_attachment_add(request, idea_id: int, file: UploadedFile = PDF_FILE):
+    idea = _own_idea(request, idea_id)
+    check_rate(request, "write")
+    doc = services.idea_attachment_add(author=request.auth, idea=idea, upload=_upload(file, "attachments"))
+    return Status(201, {"id": doc.pk, "name": doc.name, "size": doc.size, "url": doc.file.url})

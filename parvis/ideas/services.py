@@ -299,6 +299,56 @@ def idea_create(
     return idea
 
 
+@transaction.atomic
+def idea_photo_add(*, author: User, idea: Idea, upload, alt_text: str) -> IdeaPhoto:
+    """Add a photo to one's idea while it may be edited (author only, at most ``MAX_PHOTOS``, as on the form).
+
+    The image is re-encoded by the core (no EXIF, no GPS); the description is required, since it
+    is what a screen reader says instead of the photo.
+    """
+    idea = Idea.objects.select_for_update(of=("self",)).select_related("consultation").get(pk=idea.pk)
+    ensure(author, Action.EDIT, idea.consultation, idea)
+    alt_text = " ".join((alt_text or "").split())
+    if not alt_text:
+        raise ValidationError({"alt_text": _("Décrivez ce que montre la photo.")})
+    if len(alt_text) > 200:
+        raise ValidationError(
+            {"alt_text": _("La description de la photo ne doit pas dépasser 200 caractères.")}
+        )
+    if idea.photos.count() >= MAX_PHOTOS:
+        raise ValidationError({"photos": _("Pas plus de %(n)d photos.") % {"n": MAX_PHOTOS}})
+    try:
+        image = process_image(upload, name="photo")
+    except ValidationError as exc:
+        raise ValidationError({"photos": exc.messages})
+    return IdeaPhoto.objects.create(
+        idea=idea,
+        image=image.image,
+        thumbnail=image.thumbnail,
+        width=image.width,
+        height=image.height,
+        alt_text=alt_text,
+    )
+
+
+@transaction.atomic
+def idea_attachment_add(*, author: User, idea: Idea, upload) -> IdeaAttachment:
+    """Attach a PDF to one's idea while it may be edited (checked by its first bytes, not its name)."""
+    from django.core.files.base import ContentFile
+
+    idea = Idea.objects.select_for_update(of=("self",)).select_related("consultation").get(pk=idea.pk)
+    ensure(author, Action.EDIT, idea.consultation, idea)
+    if idea.attachments.count() >= MAX_ATTACHMENTS:
+        raise ValidationError({"attachments": _("Pas plus de %(n)d documents.") % {"n": MAX_ATTACHMENTS}})
+    data, name = _clean_attachment(upload)
+    return IdeaAttachment.objects.create(
+        idea=idea,
+        file=ContentFile(data, name=(slugify(name[:-4]) or "document") + ".pdf"),
+        name=name,
+        size=len(data),
+    )
+
+
 def _mark_published(idea: Idea, now) -> None:
     idea.status = Status.PUBLISHED
     idea.published_at = now
