@@ -299,6 +299,9 @@ class Report(Moderated):
     author_email = models.EmailField(blank=True)
     author_name = models.CharField(max_length=120, blank=True)
     author_phone = models.CharField(max_length=40, blank=True)
+    author_updates = models.BooleanField(
+        default=True, help_text="An anonymous author still wants the e-mail updates (unsubscribe link)."
+    )
     confirmed_at = models.DateTimeField(null=True, blank=True)
     client_token = models.CharField(max_length=64, null=True, blank=True)
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.WEB)

@@ -45,6 +45,8 @@ MAX_PHOTOS = 3
 MAX_DESCRIPTION = 4000
 CONFIRM_SALT = "parvis.reports.confirm"
 CONFIRM_MAX_AGE = 60 * 60 * 24 * 7
+FOLLOWUP_SALT = "parvis.reports.followup"
+FOLLOWUP_MAX_AGE = 60 * 60 * 24 * 365
 
 
 # --- Categories, questions, routing ----------------------------------------------------------------
@@ -402,6 +404,7 @@ def _send_confirmation(report: Report) -> None:
         "Bonjour,\n\nMerci pour votre signalement « %(category)s ». Pour le transmettre aux services de la "
         "ville, confirmez-le en ouvrant ce lien :\n%(link)s\n\nCe lien est valable 7 jours."
     ) % {"category": report.category.name, "link": link}
+    body += "\n\n" + _followup_text(report)
     email = report.author_email
     transaction.on_commit(lambda: send_email.enqueue([email], _("Confirmez votre signalement"), body))
 
@@ -447,7 +450,9 @@ def notify_service_new(report: Report) -> None:
     )
 
 
-def _notify_followers(report: Report, title: str, body: str = "", exclude: User | None = None) -> None:
+def _notify_followers(
+    report: Report, title: str, body: str = "", exclude: User | None = None, email_author: bool = True
+) -> None:
     followers = User.objects.filter(pk__in=Follow.objects.filter(report=report).values("user_id"))
     notify(
         recipients=followers,
@@ -457,10 +462,70 @@ def _notify_followers(report: Report, title: str, body: str = "", exclude: User 
         url=report.get_absolute_url(),
         exclude=exclude,
     )
-    if report.author_id is None and report.author_email and report.confirmed_at:
+    if email_author and report.author_id is None and report.author_email and report.confirmed_at:
+        if not report.author_updates:
+            return
         email = report.author_email
         text = f"{title}\n\n{body}\n\n{settings.PARVIS_SITE_URL}{report.get_absolute_url()}"
+        text += "\n\n" + _followup_text(report)
         transaction.on_commit(lambda: send_email.enqueue([email], title, text))
+
+
+# --- Anonymous authors: a signed follow-up link, no account needed -------------------------------------
+
+
+def followup_token(report: Report) -> str:
+    return signing.dumps({"r": report.pk, "e": report.author_email}, salt=FOLLOWUP_SALT)
+
+
+def followup_url(report: Report) -> str:
+    return settings.PARVIS_SITE_URL + reverse("reports:followup", args=[followup_token(report)])
+
+
+def _followup_text(report: Report) -> str:
+    return _(
+        "Suivre votre signalement, dire s'il est réglé ou non, ou ne plus recevoir de nouvelles "
+        "(lien personnel, valable un an) :\n%(link)s"
+    ) % {"link": followup_url(report)}
+
+
+def report_for_followup(token: str) -> Report:
+    """The anonymous author's report behind a signed follow-up link (raises ValidationError otherwise)."""
+    try:
+        data = signing.loads(token, salt=FOLLOWUP_SALT, max_age=FOLLOWUP_MAX_AGE)
+    except signing.SignatureExpired:
+        raise ValidationError(
+            _("Ce lien de suivi a expiré : retrouvez votre signalement sur la carte ou créez un compte.")
+        )
+    except signing.BadSignature:
+        raise ValidationError(_("Ce lien de suivi n'est pas valide."))
+    report = (
+        Report.objects.select_related("category")
+        .filter(pk=data.get("r"), author__isnull=True, author_email=data.get("e") or "-")
+        .first()
+    )
+    if report is None:
+        raise ValidationError(_("Ce lien de suivi n'est pas valide."))
+    return report
+
+
+@transaction.atomic
+def report_anonymous_feedback(*, token: str, fixed: bool, note: str = "") -> Report:
+    """The anonymous author says "it is fixed" or "it is not fixed" (reopened for review) through the link."""
+    report = _locked(report_for_followup(token))
+    if report.confirmed_at is None:
+        raise ValidationError(_("Confirmez d'abord votre signalement (lien reçu par e-mail)."))
+    _apply_feedback(report, actor=None, fixed=fixed, note=note)
+    return report
+
+
+@transaction.atomic
+def report_anonymous_updates(*, token: str, subscribe: bool) -> Report:
+    """Stop (or start again) the e-mail updates sent to the anonymous author."""
+    report = _locked(report_for_followup(token))
+    report.author_updates = subscribe
+    report.save(update_fields=["author_updates"])
+    return report
 
 
 # --- Follow-up -------------------------------------------------------------------------------------
@@ -796,6 +861,14 @@ def report_resident_feedback(*, report: Report, user: User, fixed: bool, note: s
     """A resident says "it is fixed" (open report) or "it is not fixed" (resolved: reopened for review)."""
     ensure_can_participate(user)
     report = _locked(report)
+    _apply_feedback(report, actor=user, fixed=fixed, note=note)
+    if not Follow.objects.filter(report=report, user=user).exists():
+        Follow.objects.create(report=report, user=user)
+    return report
+
+
+def _apply_feedback(report: Report, *, actor: User | None, fixed: bool, note: str) -> None:
+    """Shared by residents with an account and anonymous authors (``actor`` None); report locked."""
     if not report.is_public:
         raise ValidationError(_("Ce signalement n'est pas encore public."))
     note = (note or "").strip()[:2000]
@@ -803,7 +876,7 @@ def report_resident_feedback(*, report: Report, user: User, fixed: bool, note: s
         if report.status not in OPEN_STATUSES:
             raise ValidationError(_("Ce signalement est déjà clos."))
         ReportEvent.objects.create(
-            report=report, kind=EventKind.FIXED, status=report.status, actor=user, note=note
+            report=report, kind=EventKind.FIXED, status=report.status, actor=actor, note=note
         )
         notify(
             recipients=_service_members(report.service_id),
@@ -815,13 +888,14 @@ def report_resident_feedback(*, report: Report, user: User, fixed: bool, note: s
         if report.status != Status.DONE:
             raise ValidationError(_("On ne peut rouvrir qu'un signalement résolu."))
         _set_status(
-            report, actor=user, status=Status.TO_HANDLE, note=note, staff=False, kind=EventKind.NOT_FIXED
+            report, actor=actor, status=Status.TO_HANDLE, note=note, staff=False, kind=EventKind.NOT_FIXED
         )
         _notify_followers(
             report,
             _("Signalement n°%(n)d rouvert : « ce n'est pas réglé »") % {"n": report.pk},
             body=note,
-            exclude=user,
+            exclude=actor,
+            email_author=actor is not None,
         )
         notify(
             recipients=_service_members(report.service_id),
@@ -829,9 +903,6 @@ def report_resident_feedback(*, report: Report, user: User, fixed: bool, note: s
             title=_("Signalement n°%(n)d rouvert par un habitant") % {"n": report.pk},
             url=reverse("reports:manage", args=[report.pk]),
         )
-    if not Follow.objects.filter(report=report, user=user).exists():
-        Follow.objects.create(report=report, user=user)
-    return report
 
 
 # --- Personal data ---------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ urlpatterns = [
     path("nouveau/<slug:code>/", views.report_new, name="new_in"),
     path("nouveau/<slug:code>/doublons/", views.duplicates_partial, name="duplicates"),
     path("confirmer/<str:token>/", views.report_confirm, name="confirm"),
+    path("suivi/<str:token>/", views.report_followup, name="followup"),
     path("<int:pk>/", views.report_detail, name="detail"),
     path("<int:pk>/suivre/", views.report_follow, name="follow"),
     path("<int:pk>/merci/", views.report_thank, name="thank"),

@@ -239,6 +239,53 @@ def report_confirm(request, token):
     return redirect(report)
 
 
+FOLLOWUP_ACTIONS = ("fixed", "not_fixed", "unsubscribe", "subscribe")
+
+
+def report_followup(request, token):
+    """The anonymous author's page behind the signed link of their e-mails (no account needed)."""
+    try:
+        report = services.report_for_followup(token)
+    except ValidationError as exc:
+        return render(
+            request, "core/message.html", {"title": _("Lien invalide"), "text": _errors(exc)}, status=400
+        )
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            check_rate(request, "write")
+            if action not in FOLLOWUP_ACTIONS:
+                raise ValidationError(_("Action inconnue."))
+            if action in ("fixed", "not_fixed"):
+                services.report_anonymous_feedback(
+                    token=token, fixed=action == "fixed", note=request.POST.get("note", "")
+                )
+                messages.success(request, _("Merci, votre retour a été transmis au service."))
+            else:
+                services.report_anonymous_updates(token=token, subscribe=action == "subscribe")
+                messages.success(
+                    request,
+                    _("Vous recevrez de nouveau les nouvelles de ce signalement.")
+                    if action == "subscribe"
+                    else _("C'est noté : vous ne recevrez plus de nouvelles de ce signalement."),
+                )
+            return redirect(request.path)
+        except ValidationError as exc:
+            messages.error(request, _errors(exc))
+            status = 400
+        except RateLimited as exc:
+            messages.error(request, str(exc))
+            status = 429
+        report.refresh_from_db()
+    return render(
+        request,
+        "reports/followup.html",
+        {"report": report, "events": [e for e in report.events.all() if e.public]},
+        status=status,
+    )
+
+
 def report_detail(request, pk):
     report = selectors.report_detail(pk)
     if report is None or not can_see(request.user, report):
