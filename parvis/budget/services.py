@@ -528,24 +528,30 @@ def project_review(
     project.reviewed_at = timezone.now()
     project.save()
     audit_record(actor=reviewer, action="budget.review", target=project, feasibility=feasibility, cost=cost)
+    end = review_phase_end(project.campaign)
+    if end is not None:
+        from .tasks import schedule_reviews_publication
+
+        campaign_id = project.campaign_id
+        transaction.on_commit(lambda: schedule_reviews_publication(campaign_id, end))
     return project
 
 
-@transaction.atomic
-def reviews_publish(*, actor: User, campaign: Campaign) -> int:
-    """Publish every recorded review of the campaign: feasible projects go on the ballot; authors of
-    unfeasible ones get the public reason by e-mail."""
-    permissions.ensure(actor, "publish_reviews", campaign)
+def _reviews_to_publish(campaign: Campaign):
+    return Project.objects.filter(
+        campaign=campaign,
+        status=Status.SUBMITTED,
+        review_published_at__isnull=True,
+        feasibility__in=[Feasibility.FEASIBLE, Feasibility.UNFEASIBLE],
+    )
+
+
+def _publish_reviews(campaign: Campaign, actor: User | None) -> int:
+    """Publish the recorded reviews; the rows are locked and re-read, so two concurrent publications
+    publish each review once (the second finds nothing left) and nobody is notified twice."""
     now = timezone.now()
     reviewed = list(
-        Project.objects.select_for_update(of=("self",))
-        .filter(
-            campaign=campaign,
-            status=Status.SUBMITTED,
-            review_published_at__isnull=True,
-            feasibility__in=[Feasibility.FEASIBLE, Feasibility.UNFEASIBLE],
-        )
-        .select_related("author")
+        _reviews_to_publish(campaign).select_for_update(of=("self",)).select_related("author").order_by("pk")
     )
     for project in reviewed:
         project.status = Status.FEASIBLE if project.feasibility == Feasibility.FEASIBLE else Status.UNFEASIBLE
@@ -566,8 +572,36 @@ def reviews_publish(*, actor: User, campaign: Campaign) -> int:
                 title=_("Votre projet « %(title)s » sera soumis au vote") % {"title": project.title},
                 url=project.get_absolute_url(),
             )
-    audit_record(actor=actor, action="budget.reviews_publish", target=campaign, count=len(reviewed))
+    if reviewed or actor is not None:
+        audit_record(actor=actor, action="budget.reviews_publish", target=campaign, count=len(reviewed))
     return len(reviewed)
+
+
+@transaction.atomic
+def reviews_publish(*, actor: User, campaign: Campaign) -> int:
+    """Publish every recorded review of the campaign: feasible projects go on the ballot; authors of
+    unfeasible ones get the public reason by e-mail."""
+    permissions.ensure(actor, "publish_reviews", campaign)
+    return _publish_reviews(campaign, actor)
+
+
+def review_phase_end(campaign: Campaign):
+    """When the campaign's review phase ends (None when it has no end). Uses prefetched phases."""
+    return next((p.ends_at for p in campaign.phases.all() if p.kind == PhaseKind.REVIEW), None)
+
+
+def reviews_publish_due(*, campaign: Campaign, now=None) -> int:
+    """The automatic publication at the end of the review phase, by the worker's task and on each load
+    of the campaign page. Idempotent, and cheap: no query at all before the phase has ended (phases
+    prefetched), then a single ``EXISTS`` once everything is published."""
+    now = now or timezone.now()
+    end = review_phase_end(campaign)
+    if end is None or end > now:
+        return 0
+    if not _reviews_to_publish(campaign).exists():
+        return 0
+    with transaction.atomic():
+        return _publish_reviews(campaign, None)
 
 
 # ---------------------------------------------------------------------------------------------------------

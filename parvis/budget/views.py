@@ -42,6 +42,8 @@ def index(request):
 
 def campaign_detail(request, slug):
     campaign = selectors.campaign_get(slug)
+    # Publishes the feasibility reviews if the review phase has ended (no query before then).
+    services.reviews_publish_due(campaign=campaign)
     phase = permissions.current_phase(campaign)
     return render(
         request,
