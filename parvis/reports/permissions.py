@@ -58,3 +58,15 @@ def ensure_can_participate(user) -> None:
 
 def can_manage_campaign(user) -> bool:
     return user is not None and user.is_authenticated and (user.is_city_admin or user.is_agent)
+
+
+def can_configure_categories(user) -> bool:
+    """Category settings and routing rules: city administrators only (agents handle, admins configure)."""
+    return user is not None and user.is_authenticated and user.is_city_admin
+
+
+def ensure_can_configure_categories(user) -> None:
+    if not can_configure_categories(user):
+        raise PermissionDenied(
+            _("Seuls les administrateurs de la ville peuvent régler les catégories et l'aiguillage.")
+        )

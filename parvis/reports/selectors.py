@@ -447,3 +447,36 @@ def _statistics_python(by, start, stop, service, now):
 
 def _round(value):
     return None if value is None else round(value, 1)
+
+
+def category_tree_for_admin() -> list[tuple[Category, int]]:
+    """Every category, depth first (family → type → sub-type), with its depth; rules prefetched."""
+    from django.db.models import Prefetch
+
+    from .models import RoutingRule
+
+    cats = list(
+        Category.objects.select_related("service").prefetch_related(
+            Prefetch(
+                "routing_rules",
+                queryset=RoutingRule.objects.select_related("territory", "service").order_by(
+                    "territory__level", "territory__name"
+                ),
+            )
+        )
+    )
+    children: dict[int | None, list[Category]] = {}
+    for c in cats:
+        children.setdefault(c.parent_id, []).append(c)
+    out, seen = [], set()
+
+    def walk(parent_id, depth):
+        for c in children.get(parent_id, []):
+            if c.pk in seen:
+                continue
+            seen.add(c.pk)
+            out.append((c, depth))
+            walk(c.pk, depth + 1)
+
+    walk(None, 0)
+    return out

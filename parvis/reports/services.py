@@ -39,7 +39,12 @@ from .models import (
     Status,
     Thanks,
 )
-from .permissions import ensure_back_office, ensure_can_manage, ensure_can_participate
+from .permissions import (
+    ensure_back_office,
+    ensure_can_configure_categories,
+    ensure_can_manage,
+    ensure_can_participate,
+)
 
 MAX_PHOTOS = 3
 MAX_DESCRIPTION = 4000
@@ -200,6 +205,124 @@ def place_from_address(address: str, territory_code: str = "") -> Place:
             )
         )
     return place_from_territory(territory)
+
+
+# --- Category settings and routing rules (city admins, from the back office) -----------------------
+
+#: (lowest, highest) accepted for each setting a city admin may change from the back office.
+CATEGORY_SETTING_LIMITS = {
+    "target_hours": (1, 24 * 365),
+    "duplicate_radius_m": (0, 1000),
+    "resolved_visible_days": (0, 365),
+}
+
+
+def _setting_value(raw, label: str, low: int, high: int) -> int:
+    try:
+        value = int(str(raw).strip())
+    except (TypeError, ValueError):
+        raise ValidationError(_("« %(label)s » attend un nombre entier.") % {"label": label})
+    if not low <= value <= high:
+        raise ValidationError(
+            _("« %(label)s » doit être compris entre %(low)d et %(high)d.")
+            % {"label": label, "low": low, "high": high}
+        )
+    return value
+
+
+@transaction.atomic
+def category_update_settings(
+    *, actor: User, category: Category, target_hours, duplicate_radius_m, resolved_visible_days
+) -> Category:
+    """Change a category's target time, duplicate radius and map visibility once resolved (all or nothing)."""
+    ensure_can_configure_categories(actor)
+    category = Category.objects.select_for_update().get(pk=category.pk)
+    raw = {
+        "target_hours": target_hours,
+        "duplicate_radius_m": duplicate_radius_m,
+        "resolved_visible_days": resolved_visible_days,
+    }
+    values = {
+        name: _setting_value(raw[name], str(Category._meta.get_field(name).verbose_name), *limits)
+        for name, limits in CATEGORY_SETTING_LIMITS.items()
+    }
+    previous = {name: getattr(category, name) for name in values}
+    for name, value in values.items():
+        setattr(category, name, value)
+    category.save(update_fields=list(values))
+    audit_record(
+        actor=actor, action="reports.category_settings", target=category, previous=previous, **values
+    )
+    return category
+
+
+def _rule_where(territory: Territory | None) -> str:
+    return territory.name if territory is not None else _("partout (règle par défaut)")
+
+
+@transaction.atomic
+def routing_rule_add(*, actor: User, category: Category, service_id, territory_id=None) -> RoutingRule:
+    """Route a category (and the sub-categories without their own rule) to a service, at a place or by
+    default. Only reports created or re-qualified afterwards follow the new rule."""
+    ensure_can_configure_categories(actor)
+    try:
+        service = Service.objects.filter(pk=int(service_id)).first() if service_id not in (None, "") else None
+    except (TypeError, ValueError):
+        service = None
+    if service is None:
+        raise ValidationError(_("Choisissez le service qui traitera ces signalements."))
+    territory = None
+    if territory_id not in (None, ""):
+        try:
+            territory = Territory.objects.filter(pk=int(territory_id)).first()
+        except (TypeError, ValueError):
+            territory = None
+        if territory is None or territory.level not in (TerritoryLevel.DISTRICT, TerritoryLevel.PRIORITY):
+            raise ValidationError(
+                _("Une règle vaut pour un arrondissement, un quartier prioritaire ou toute la ville.")
+            )
+    exists = _("Une règle existe déjà pour « %(category)s », %(where)s : retirez-la d'abord.") % {
+        "category": category.name,
+        "where": _rule_where(territory),
+    }
+    if RoutingRule.objects.filter(category=category, territory=territory).exists():
+        raise ValidationError(exists)
+    try:
+        with transaction.atomic():
+            rule = RoutingRule.objects.create(category=category, territory=territory, service=service)
+    except IntegrityError:  # the same rule added at the same moment by another admin
+        raise ValidationError(exists)
+    audit_record(
+        actor=actor,
+        action="reports.routing_add",
+        target=category,
+        territory=territory.code if territory else None,
+        service=service.code,
+    )
+    return rule
+
+
+@transaction.atomic
+def routing_rule_remove(*, actor: User, category: Category, rule_id) -> None:
+    ensure_can_configure_categories(actor)
+    try:
+        rule = (
+            RoutingRule.objects.select_related("territory", "service")
+            .filter(pk=int(rule_id), category=category)
+            .first()
+        )
+    except (TypeError, ValueError):
+        rule = None
+    if rule is None:
+        raise ValidationError(_("Cette règle d'aiguillage n'existe pas (ou plus)."))
+    audit_record(
+        actor=actor,
+        action="reports.routing_remove",
+        target=category,
+        territory=rule.territory.code if rule.territory else None,
+        service=rule.service.code,
+    )
+    rule.delete()
 
 
 # --- Creating a report -----------------------------------------------------------------------------

@@ -24,7 +24,14 @@ from . import campaigns as campaign_services
 from . import selectors, services
 from .forms import ProposalForm, ReportForm, StatusForm
 from .models import Campaign, Category, Contribution, Report, Status
-from .permissions import can_manage, can_see, can_use_back_office, ensure_back_office
+from .permissions import (
+    can_configure_categories,
+    can_manage,
+    can_see,
+    can_use_back_office,
+    ensure_back_office,
+    ensure_can_configure_categories,
+)
 
 
 class CappedPaginator(Paginator):
@@ -508,6 +515,7 @@ def agent_queue(request):
             "statuses": Status.choices,
             "now": timezone.now(),
             "query": request.GET.urlencode(),
+            "can_configure": can_configure_categories(request.user),
         },
     )
 
@@ -634,6 +642,71 @@ def agent_report(request, pk):
             "events": report.events.all(),
             "answers": _answers_display(report),
         },
+    )
+
+
+@login_required
+def admin_categories(request):
+    """City admins: the category tree with each one's settings and routing rules."""
+    ensure_can_configure_categories(request.user)
+    return render(request, "reports/admin_categories.html", {"tree": selectors.category_tree_for_admin()})
+
+
+@login_required
+def admin_category(request, pk):
+    """City admins: a category's target time, duplicate radius, map visibility and routing rules."""
+    ensure_can_configure_categories(request.user)
+    category = get_object_or_404(Category.objects.select_related("parent", "service"), pk=pk)
+    status, typed = 200, {}
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "settings":
+                typed = request.POST
+                services.category_update_settings(
+                    actor=request.user,
+                    category=category,
+                    target_hours=request.POST.get("target_hours"),
+                    duplicate_radius_m=request.POST.get("duplicate_radius_m"),
+                    resolved_visible_days=request.POST.get("resolved_visible_days"),
+                )
+                messages.success(request, _("Réglages enregistrés."))
+            elif action == "add_rule":
+                services.routing_rule_add(
+                    actor=request.user,
+                    category=category,
+                    service_id=request.POST.get("service"),
+                    territory_id=request.POST.get("territory"),
+                )
+                messages.success(request, _("Règle d'aiguillage ajoutée."))
+            elif action == "remove_rule":
+                services.routing_rule_remove(
+                    actor=request.user, category=category, rule_id=request.POST.get("rule")
+                )
+                messages.success(request, _("Règle d'aiguillage retirée."))
+            else:
+                raise ValidationError(_("Action inconnue."))
+            return redirect("reports:admin_category", pk=category.pk)
+        except ValidationError as exc:
+            messages.error(request, _errors(exc))
+            status = 400
+            category.refresh_from_db()
+    rules = category.routing_rules.select_related("territory", "service").order_by(
+        "territory__level", "territory__name"
+    )
+    return render(
+        request,
+        "reports/admin_category.html",
+        {
+            "category": category,
+            "rules": rules,
+            "typed": typed,
+            "services": Service.objects.order_by("name"),
+            "districts": _districts(),
+            "priority_areas": Territory.objects.filter(level=TerritoryLevel.PRIORITY).order_by("name"),
+            "limits": services.CATEGORY_SETTING_LIMITS,
+        },
+        status=status,
     )
 
 
