@@ -67,3 +67,36 @@ def test_agent_handles_a_report_from_the_queue(page, paris):
     assert report.status == "done"
     page.get_by_role("link", name="Page publique").click()
     assert page.get_by_text("Enlevés ce matin.").is_visible()
+
+
+def test_followup_and_category_admin_pages_are_accessible(page, paris):
+    from parvis.reports import services
+    from tests.factories import make_admin
+
+    service = make_service(name="Propreté")
+    _f, _k, leaf = make_tree(service=service)
+    report, _ = services.report_create(
+        draft=services.ReportDraft(
+            category_code=leaf.code, lat=48.8675, lon=2.3637, description="Un matelas.", email="a@example.org"
+        )
+    )
+    services.report_confirm(services.confirmation_token(report))
+    page.goto(page.base_url + f"/signalements/suivi/{services.followup_token(report)}/")
+    page.get_by_role("button", name="C'est réglé").click()
+    page.wait_for_selector("text=Merci, votre retour")
+    assert axe_violations(page) == []
+
+    admin = make_admin(email="admin@example.org")
+    page.goto(page.base_url + "/compte/connexion/?next=/signalements/agents/categories/")
+    page.get_by_label("Adresse e-mail").fill(admin.email)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url("**/agents/categories/")
+    assert axe_violations(page) == []
+    page.get_by_role("link", name=leaf.name).click()
+    page.get_by_label("Délai cible de traitement (heures)").fill("24")
+    page.get_by_role("button", name="Enregistrer").click()
+    page.wait_for_selector("text=Réglages enregistrés")
+    assert axe_violations(page) == []
+    leaf.refresh_from_db()
+    assert leaf.target_hours == 24

@@ -134,3 +134,46 @@ def test_two_agents_closing_at_once_one_wins(paris):
     report.refresh_from_db()
     assert report.status in {"done", "rejected"}
     assert ReportEvent.objects.filter(report=report, kind="status").count() == 1
+
+
+def test_two_admins_adding_the_same_routing_rule_get_one_rule(paris):
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrency is exercised on PostgreSQL (SQLite serialises writers)")
+    from django.core.exceptions import ValidationError
+
+    from parvis.reports.models import RoutingRule
+    from tests.factories import make_admin, make_service
+
+    from .factories import district
+
+    _f, _k, leaf = make_tree()
+    admins = [make_admin() for _ in range(4)]
+    services_ = [make_service() for _ in range(4)]
+    territory_id = district("11").pk
+    barrier = threading.Barrier(4)
+    added, refused, errors = [], [], []
+
+    def add(i):
+        try:
+            barrier.wait()
+            services.routing_rule_add(
+                actor=admins[i], category=leaf, service_id=services_[i].pk, territory_id=territory_id
+            )
+            added.append(i)
+        except ValidationError as exc:
+            refused.append(str(exc))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=add, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(added) == 1
+    assert len(refused) == 3
+    assert all("existe déjà" in m for m in refused)
+    assert RoutingRule.objects.filter(category=leaf).count() == 1
