@@ -352,16 +352,25 @@ def idea_follow(request, pk):
 @login_required
 @require_POST
 def comment_create(request, pk):
+    """Post a comment or a reply. With htmx (top-level form) the form comes back in place: reset
+    with the new comment appended to the list, or with its errors; without JavaScript, a redirect."""
     idea = _idea_or_404(request, pk)
     form = CommentForm(request.POST)
+
+    def refused(status):
+        if _is_htmx(request):
+            # 200 so that htmx swaps the form with its errors in place (it ignores 4xx bodies).
+            return render(request, "ideas/_comment_form.html", {"idea": idea, "comment_form": form})
+        return idea_detail(request, pk, comment_form=form, status=status)
+
     if not form.is_valid():
-        return idea_detail(request, pk, comment_form=form, status=400)
+        return refused(400)
     parent = None
     if form.cleaned_data["parent"]:
         parent = Comment.objects.filter(pk=form.cleaned_data["parent"]).first()
         if parent is None:
             form.add_error(None, _("Le commentaire auquel vous répondez n'existe plus."))
-            return idea_detail(request, pk, comment_form=form, status=400)
+            return refused(400)
     try:
         check_rate(request, "ideas.comment")
         comment = services.comment_create(
@@ -369,14 +378,30 @@ def comment_create(request, pk):
         )
     except RateLimited as exc:
         form.add_error(None, str(exc))
-        return idea_detail(request, pk, comment_form=form, status=429)
+        return refused(429)
     except PermissionDenied as exc:
         form.add_error(None, str(exc))
-        return idea_detail(request, pk, comment_form=form, status=403)
+        return refused(403)
     except ValidationError as exc:
         _form_errors(form, exc)
-        return idea_detail(request, pk, comment_form=form, status=400)
-    if comment.status == Status.PENDING:
+        return refused(400)
+    pending = comment.status == Status.PENDING
+    if _is_htmx(request) and parent is None:
+        idea.refresh_from_db(fields=["comment_count"])
+        notice = (
+            _("Merci ! Votre commentaire sera publié après relecture.")
+            if pending
+            else _("Commentaire publié.")
+        )
+        context = {
+            "idea": idea,
+            "comment": comment,
+            "comment_form": CommentForm(),
+            "comment_notice": notice,
+            "can_comment": can(request.user, Action.COMMENT, idea.consultation, idea),
+        }
+        return render(request, "ideas/_comment_posted.html", context)
+    if pending:
         messages.success(request, _("Merci ! Votre commentaire sera publié après relecture."))
     return redirect(comment.get_absolute_url())
 

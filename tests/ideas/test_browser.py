@@ -75,3 +75,24 @@ def test_results_opinion_map_and_moderation_pages_are_accessible(page, paris):
     from parvis.ideas.models import StatementVote
 
     assert StatementVote.objects.filter(user=moderator, value=1).count() == 1
+
+
+def test_comment_is_posted_in_place_with_htmx(page, paris):
+    idea = make_idea(consultation=make_consultation(), title="Des fontaines à boire")
+    _login(page, make_user(email="lea@example.org"))
+    page.goto(page.base_url + idea.get_absolute_url())
+    page.evaluate("window.__samePage = true")  # lost if the browser loaded a new page
+    page.get_by_label("Votre commentaire").fill("x")
+    page.get_by_role("button", name="Publier le commentaire").click()
+    page.get_by_text("Écrivez votre commentaire.").wait_for()  # error shown in place
+    assert Comment.objects.count() == 0
+
+    page.get_by_label("Votre commentaire").fill("Une près du square, pour les enfants.")
+    page.get_by_role("button", name="Publier le commentaire").click()
+    page.get_by_role("status").get_by_text("Commentaire publié.").wait_for()
+    assert page.locator("#comment-list").get_by_text("Une près du square, pour les enfants.").is_visible()
+    assert page.get_by_role("heading", name="1 commentaire").is_visible()
+    assert page.get_by_label("Votre commentaire").input_value() == ""  # form reset
+    assert page.evaluate("window.__samePage === true")
+    assert Comment.objects.filter(idea=idea).count() == 1
+    assert axe_violations(page, exclude=[".leaflet-container"]) == []
