@@ -3,6 +3,7 @@
 import datetime as dt
 import json
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -110,6 +111,17 @@ def report_detail(request, report_id: int):
         if e.public
     ]
     data["duplicate_of"] = str(report.duplicate_of_id) if report.duplicate_of_id else None
+    site = settings.PARVIS_SITE_URL
+    data["photos"] = [
+        {
+            "kind": p.kind,
+            "url": site + p.image.url,
+            "thumbnail": site + p.thumbnail.url if p.thumbnail else None,
+            "width": p.width,
+            "height": p.height,
+        }
+        for p in sorted(report.photos.all(), key=lambda p: p.position)
+    ]
     return data
 
 

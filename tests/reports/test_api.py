@@ -116,6 +116,9 @@ def test_create_with_photos_strips_exif_and_is_idempotent(client, leaf):
     assert again.json()["id"] == report.pk
     assert Report.objects.count() == 1
     assert ReportPhoto.objects.count() == 2
+    detail = client.get(f"/api/reports/reports/{report.pk}").json()
+    assert [p["kind"] for p in detail["photos"]] == ["before", "before"]
+    assert detail["photos"][0]["thumbnail"].endswith(photos[0].thumbnail.url)
 
 
 @pytest.mark.parametrize(
@@ -165,6 +168,9 @@ def test_agent_marks_done_with_after_photo(client, leaf):
     with Image.open(after.image.path) as img:
         assert not img.getexif()
     assert report.events.filter(status="done", note="Enlevé.").exists()
+    photos = client.get(f"/api/reports/reports/{report.pk}").json()["photos"]
+    assert [p["kind"] for p in photos] == ["after"]
+    assert photos[0]["url"].endswith(after.image.url)
 
 
 def test_status_change_refuses_bad_input_and_changes_nothing(client, leaf):
