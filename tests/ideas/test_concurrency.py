@@ -81,3 +81,28 @@ def test_support_and_withdraw_race_keeps_count_consistent():
     _hammer(6, act)
     idea.refresh_from_db()
     assert idea.support_count == Support.objects.filter(idea=idea).count() == 3
+
+
+def test_hiding_comments_while_others_comment_keeps_an_exact_comment_count():
+    """The moderation hook recounts under the idea row lock: no comment slips between count and write."""
+    from parvis.core import moderation
+    from parvis.ideas.models import Comment
+    from tests.factories import make_moderator
+
+    from .factories import make_comment
+
+    idea = make_idea(consultation=make_consultation())
+    to_hide = [make_comment(idea=idea) for _ in range(4)]
+    moderator = make_moderator()
+    people = [make_user() for _ in range(4)]
+
+    def act(i):
+        if i % 2:
+            moderation.content_hide(moderator=moderator, target=to_hide[i // 2], reason="Hors sujet")
+        else:
+            services.comment_create(author=people[i // 2], idea=idea, body=f"Commentaire simultané {i}")
+
+    assert _hammer(8, act).count("ok") == 8
+    idea.refresh_from_db()
+    assert Comment.objects.filter(idea=idea, hidden_at__isnull=True).count() == 4
+    assert idea.comment_count == 4
