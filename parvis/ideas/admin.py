@@ -1,10 +1,14 @@
 from django.contrib import admin
+from django.db import models
+
+from parvis.core.widgets import PerimeterWidget
 
 from .models import Answer, Consultation, Idea, Statement, Tag
 
 
 @admin.register(Consultation)
 class ConsultationAdmin(admin.ModelAdmin):
+    formfield_overrides = {models.JSONField: {"widget": PerimeterWidget}}
     list_display = [
         "title",
         "slug",

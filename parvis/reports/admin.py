@@ -1,9 +1,10 @@
 import json
 
 from django import forms
-from django.conf import settings
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+
+from parvis.core.widgets import PerimeterWidget
 
 from .campaigns import validate_perimeter
 from .models import Campaign, Category, Contribution, Open311Key, Question, Report, ReportEvent, RoutingRule
@@ -35,22 +36,7 @@ class CampaignForm(forms.ModelForm):
         model = Campaign
         fields = ["kind", "slug", "title", "description", "starts_at", "ends_at", "perimeter", "territories",
                   "service", "category", "closing_statement", "published"]
-        widgets = {
-            "perimeter": forms.Textarea(
-                attrs={
-                    "rows": 4,
-                    "data-perimeter-widget": "1",
-                    "data-center": ",".join(str(x) for x in settings.PARVIS_MAP_CENTER),
-                    "data-tiles": settings.PARVIS_TILE_URL,
-                    "data-map-label": _("Carte : cliquez pour placer les coins du périmètre"),
-                    "data-reset-label": _("Effacer le périmètre"),
-                }
-            )
-        }
-
-    class Media:
-        css = {"all": ["leaflet/leaflet.css"]}
-        js = ["leaflet/leaflet.js", "reports/perimeter-widget.js"]
+        widgets = {"perimeter": PerimeterWidget()}
 
     def clean_perimeter(self):
         value = self.cleaned_data.get("perimeter")

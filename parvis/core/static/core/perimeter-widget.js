@@ -1,4 +1,4 @@
-/* Draw a campaign's perimeter: each click on the map adds a corner; the GeoJSON goes into the textarea
+/* Draw a perimeter (campaign, consultation): each click on the map adds a corner; the GeoJSON goes into the textarea
    (which stays editable by hand, the way to set it without a map). */
 (function () {
   "use strict";
