@@ -35,6 +35,7 @@ def test_vote_end_to_end(page):
     assert axe_violations(page) == []
 
     page.get_by_role("link", name="Tout Paris").click()
+    page.wait_for_load_state("load")  # htmx (a deferred script) must be running before the first change
     summary = page.locator("#ballot-summary")
     assert "reste 500" in summary.inner_text().replace("\u202f", " ").replace("\xa0", " ")
     # Keyboard only: tab to the first checkbox and press space.
