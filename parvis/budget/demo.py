@@ -458,7 +458,7 @@ def _campaign_2026(rnd, authors, districts, stdout):
 @transaction.atomic
 def load(stdout=None) -> None:
     rnd = random.Random(2027)
-    districts = list(Territory.objects.filter(level=TerritoryLevel.DISTRICT).order_by("code"))
+    districts = territories.in_code_order(Territory.objects.filter(level=TerritoryLevel.DISTRICT))
     if not districts:
         return
     territories.invalidate_index()

@@ -97,7 +97,7 @@ def territory_list(request, level: str = "district", geometry: bool = True):
         raise ValidationError(
             _("Niveau inconnu : %(level)s (city, district, neighbourhood ou priority).") % {"level": level}
         )
-    qs = Territory.objects.filter(level=level).select_related("parent").order_by("code")
+    qs = territories.in_code_order(Territory.objects.filter(level=level).select_related("parent"))
     return {
         "type": "FeatureCollection",
         "features": [

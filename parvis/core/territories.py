@@ -121,6 +121,16 @@ def _get_index() -> _Index:
     return index
 
 
+def code_order(code: str) -> tuple:
+    """Natural order of territory codes: "2" before "10" (districts are numbered), other codes after."""
+    return (0, int(code), "") if code.isdigit() else (1, 0, code)
+
+
+def in_code_order(items, code=lambda t: t.code) -> list:
+    """Territories (or rows) sorted in natural code order; lists are small (tens to a few hundred)."""
+    return sorted(items, key=lambda item: code_order(code(item)))
+
+
 def validate_coordinates(lat, lon) -> tuple[float, float]:
     """Parse and range-check a WGS84 coordinate; raise ValidationError with a readable message."""
     try:

@@ -14,7 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import accounts, moderation, tokens
+from . import accounts, moderation, territories, tokens
 from .context_processors import available_modules
 from .forms import (
     AddressSearchForm,
@@ -223,10 +223,9 @@ def _neighbourhood_choices():
         .values_list("code", "name")
     )
     if not qs.exists():
-        qs = (
-            Territory.objects.filter(level=TerritoryLevel.DISTRICT)
-            .order_by("code")
-            .values_list("code", "name")
+        qs = territories.in_code_order(
+            Territory.objects.filter(level=TerritoryLevel.DISTRICT).values_list("code", "name"),
+            code=lambda row: row[0],
         )
     return list(qs)
 

@@ -22,6 +22,7 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 
 from parvis.core.models import Territory, TerritoryLevel
+from parvis.core.territories import in_code_order
 
 from . import rules
 from .models import (
@@ -209,10 +210,9 @@ def district_choices() -> list[tuple[str, str]]:
     """Districts for the filter, cached (they change once in a term, not per request)."""
 
     def load():
-        return list(
-            Territory.objects.filter(level=TerritoryLevel.DISTRICT)
-            .order_by("code")
-            .values_list("code", "name")
+        return in_code_order(
+            Territory.objects.filter(level=TerritoryLevel.DISTRICT).values_list("code", "name"),
+            code=lambda row: row[0],
         )
 
     return cache.get_or_set("ideas:district-choices", load, 300)

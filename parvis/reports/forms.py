@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from parvis.core.models import Territory, TerritoryLevel
+from parvis.core.territories import in_code_order
 
 from .models import Question, QuestionKind, Status
 
@@ -42,9 +43,9 @@ def question_field(q: Question) -> forms.Field:
 
 def neighbourhood_choices():
     choices = [("", _("— Choisir un quartier —"))]
-    districts = Territory.objects.filter(level=TerritoryLevel.DISTRICT).order_by("code")
-    neighbourhoods = list(Territory.objects.filter(level=TerritoryLevel.NEIGHBOURHOOD).order_by("code"))
-    for d in sorted(districts, key=lambda t: int(t.code) if t.code.isdigit() else 999):
+    districts = Territory.objects.filter(level=TerritoryLevel.DISTRICT)
+    neighbourhoods = in_code_order(Territory.objects.filter(level=TerritoryLevel.NEIGHBOURHOOD))
+    for d in in_code_order(districts):
         children = [(n.code, n.name) for n in neighbourhoods if n.parent_id == d.pk]
         choices.append(
             (d.name, [(d.code, _("%(name)s (tout l'arrondissement)") % {"name": d.name}), *children])

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from parvis.core.models import Service, Territory, TerritoryLevel, User
 from parvis.core.ratelimit import RateLimited, check_rate
+from parvis.core.territories import in_code_order
 
 from . import campaigns as campaign_services
 from . import selectors, services
@@ -55,10 +56,7 @@ def _errors(exc: ValidationError) -> str:
 
 
 def _districts():
-    return sorted(
-        Territory.objects.filter(level=TerritoryLevel.DISTRICT),
-        key=lambda t: int(t.code) if t.code.isdigit() else 999,
-    )
+    return in_code_order(Territory.objects.filter(level=TerritoryLevel.DISTRICT))
 
 
 def _leaf_tree():
