@@ -1,5 +1,5 @@
 """JSON API of the participatory budget: campaigns, envelopes, projects, results, ballot submission,
-and the staff actions (feasibility review, merge, paper ballots, overrides, follow-up)."""
+and the staff actions (feasibility review, merge, split, paper ballots, overrides, follow-up)."""
 
 from datetime import date as date_type
 from datetime import datetime
@@ -282,7 +282,7 @@ def ballot_get(request, slug: str, envelope: str):
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Staff actions: feasibility review, merge, paper ballots, overrides, follow-up.
+# Staff actions: feasibility review, merge, split, paper ballots, overrides, follow-up.
 # Each endpoint only parses its input and calls the service; ``permissions.py`` (through the service)
 # decides who may act and when, and the services validate the data (French messages, 400/403).
 
@@ -319,6 +319,21 @@ class MergeIn(Schema):
     project_ids: list[int]
     title: str
     body: str
+
+
+class SplitPartIn(Schema):
+    title: str
+    body: str
+
+
+class SplitIn(Schema):
+    parts: list[SplitPartIn]
+
+
+class SplitOut(Schema):
+    id: int
+    status: str
+    parts: list[ProjectOut]
 
 
 class PaperIn(Schema):
@@ -433,6 +448,26 @@ def projects_merge(request, slug: str, payload: MergeIn):
         actor=request.auth, sources=sources, title=payload.title, body=payload.body
     )
     return Status(201, _project_out(merged))
+
+
+@router.post(
+    "/projects/{project_id}/split",
+    auth=api_auth,
+    response={201: SplitOut, **STAFF_ERRORS},
+    summary="Scinder une idée en plusieurs projets",
+)
+def project_split(request, project_id: int, payload: SplitIn):
+    """``parts``: two to four ``{"title", "body"}``; each part becomes an idea still under study, with
+    the author and the place of the original, whose author is notified. Agents and administrators,
+    during co-construction and review, as on the split page; a bad part changes nothing."""
+    project = get_object_or_404(Project.objects.select_related("campaign"), pk=project_id)
+    parts = services.project_split(
+        actor=request.auth, project=project, parts=[part.model_dump() for part in payload.parts]
+    )
+    project.refresh_from_db(fields=["status"])
+    return Status(
+        201, {"id": project.pk, "status": project.status, "parts": [_project_out(p) for p in parts]}
+    )
 
 
 @router.post(

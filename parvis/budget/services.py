@@ -52,6 +52,7 @@ from .models import (
 )
 
 MAX_PHOTOS = 4
+MAX_SPLIT_PARTS = 4
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -431,16 +432,26 @@ def projects_merge(
 
 @transaction.atomic
 def project_split(*, actor: User, project: Project, parts: list[dict]) -> list[Project]:
-    """Split one idea into several; each part keeps the author and place of the original."""
+    """Split one idea into two to ``MAX_SPLIT_PARTS`` projects (``parts``: ``{"title", "body"}``); each
+    part keeps the author and place of the original. Every part is checked before anything is written."""
     project = Project.objects.select_for_update().get(pk=project.pk)
     permissions.ensure(actor, "merge", project.campaign)
     if project.status != Status.SUBMITTED:
         raise ValidationError(_("Seule une idée encore à l'étude peut être scindée."))
     if len(parts) < 2:
         raise ValidationError(_("Une idée se scinde en au moins deux projets."))
+    if len(parts) > MAX_SPLIT_PARTS:
+        raise ValidationError(_("Une idée se scinde en %(n)s projets au plus.") % {"n": MAX_SPLIT_PARTS})
+    texts = []
+    for number, part in enumerate(parts, start=1):
+        try:
+            texts.append(_clean_text(part.get("title", ""), part.get("body", "")))
+        except ValidationError as exc:
+            raise ValidationError(
+                _("Projet %(n)s : %(error)s") % {"n": number, "error": " ".join(exc.messages)}
+            )
     created = []
-    for part in parts:
-        title, body = _clean_text(part.get("title", ""), part.get("body", ""))
+    for title, body in texts:
         created.append(
             Project.objects.create(
                 campaign=project.campaign,

@@ -747,7 +747,7 @@ def split(request, slug, pk):
     if request.method == "POST":
         parts = [
             {"title": request.POST.get(f"title-{i}", ""), "body": request.POST.get(f"body-{i}", "")}
-            for i in range(1, 5)
+            for i in range(1, services.MAX_SPLIT_PARTS + 1)
         ]
         parts = [p for p in parts if p["title"].strip() or p["body"].strip()]
         try:
@@ -759,7 +759,12 @@ def split(request, slug, pk):
     return render(
         request,
         "budget/split.html",
-        {"campaign": campaign, "project": project, "error": error, "numbers": range(1, 5)},
+        {
+            "campaign": campaign,
+            "project": project,
+            "error": error,
+            "numbers": range(1, services.MAX_SPLIT_PARTS + 1),
+        },
         status=400 if error else 200,
     )
 

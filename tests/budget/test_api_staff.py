@@ -147,6 +147,84 @@ def test_merge_refuses_ideas_of_another_campaign(client, review_setup):
     assert not Project.objects.filter(status=Status.MERGED).exists()
 
 
+def _split_body(*titles):
+    return {"parts": [{"title": t, "body": BODY} for t in titles]}
+
+
+def test_split(client, review_setup):
+    s = review_setup
+    url = f"/api/budget/projects/{s['mine'].pk}/split"
+    r = _post(client, url, _split_body("Des bancs au square", "Une fontaine au square"), _auth(s["agent"]))
+    assert r.status_code == 201, r.content
+    out = r.json()
+    assert (out["id"], out["status"]) == (s["mine"].pk, "split")
+    assert [p["title"] for p in out["parts"]] == ["Des bancs au square", "Une fontaine au square"]
+    assert {p["status"] for p in out["parts"]} == {"submitted"}
+    parts = Project.objects.filter(split_from=s["mine"]).order_by("pk")
+    assert [p.pk for p in parts] == [p["id"] for p in out["parts"]]
+    assert {(p.author_id, p.envelope_id, p.service_id) for p in parts} == {
+        (s["mine"].author_id, s["env"].pk, s["mine"].service_id)
+    }
+    assert Project.objects.get(pk=s["mine"].pk).status == Status.SPLIT
+    assert s["mine"].author.notifications.filter(kind="budget.split").exists()
+    # Already split: refused, nothing more is created.
+    r = _post(client, url, _split_body("Encore une partie", "Et une autre partie"), _auth(s["agent"]))
+    assert r.status_code == 400
+    assert "encore à l'étude" in r.json()["detail"]
+    assert Project.objects.count() == 4
+
+
+def test_split_by_session(client, review_setup):
+    s = review_setup
+    client.force_login(make_admin())
+    r = _post(client, f"/api/budget/projects/{s['other'].pk}/split", _split_body("Partie un", "Partie deux"))
+    assert r.status_code == 201, r.content
+    assert Project.objects.filter(split_from=s["other"]).count() == 2
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (_split_body("Une seule partie"), "au moins deux projets"),
+        (
+            _split_body("Partie un", "Partie deux", "Partie trois", "Partie quatre", "Partie cinq"),
+            "4 projets au plus",
+        ),
+        (_split_body("Partie un", "Pro"), "Projet 2 : Le titre doit compter au moins 5 caractères"),
+        (
+            {"parts": [{"title": "Partie un", "body": BODY}, {"title": "Partie deux", "body": "Court."}]},
+            "Projet 2",
+        ),
+    ],
+)
+def test_bad_splits_change_nothing(client, review_setup, body, message):
+    s = review_setup
+    r = _post(client, f"/api/budget/projects/{s['mine'].pk}/split", body, _auth(s["agent"]))
+    assert r.status_code == 400, r.content
+    assert message in r.json()["detail"]
+    assert Project.objects.count() == 2
+    assert Project.objects.get(pk=s["mine"].pk).status == Status.SUBMITTED
+
+
+def test_split_refused_to_residents_outside_the_phase_and_anonymous(client, review_setup):
+    s = review_setup
+    url = f"/api/budget/projects/{s['mine'].pk}/split"
+    body = _split_body("Partie un", "Partie deux")
+    r = _post(client, url, body, _auth(make_user()))
+    assert r.status_code == 403
+    assert "rôle" in r.json()["detail"]
+    assert _post(client, url, body).status_code == 401
+    assert _post(client, "/api/budget/projects/999999/split", body, _auth(s["agent"])).status_code == 404
+    r = _post(client, url, {"parts": "deux"}, _auth(s["agent"]))
+    assert r.status_code == 422
+    set_phase(s["campaign"], "vote")
+    r = _post(client, url, body, _auth(s["agent"]))
+    assert r.status_code == 403
+    assert r.json()["detail"]
+    assert Project.objects.count() == 2
+    assert Project.objects.get(pk=s["mine"].pk).status == Status.SUBMITTED
+
+
 @pytest.fixture
 def vote_setup():
     campaign = make_campaign(open_phase="vote", slug="bp-paper", rule=Rule.GREEDY)
@@ -319,6 +397,7 @@ def test_openapi_documents_staff_actions(client):
         "/api/budget/projects/{project_id}/review",
         "/api/budget/campaigns/{slug}/reviews",
         "/api/budget/campaigns/{slug}/merge",
+        "/api/budget/projects/{project_id}/split",
         "/api/budget/campaigns/{slug}/envelopes/{envelope}/paper",
         "/api/budget/campaigns/{slug}/envelopes/{envelope}/overrides",
         "/api/budget/projects/{project_id}/followup",
