@@ -1,6 +1,7 @@
 """JSON API of the participatory budget: campaigns, envelopes, projects, results, ballot submission,
 and the staff actions (feasibility review, merge, split, paper ballots, overrides, follow-up)."""
 
+import json
 from datetime import date as date_type
 from datetime import datetime
 
@@ -8,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
+from pydantic import ValidationError as PydanticValidationError
 
 from parvis.core.api_auth import api_auth
 
@@ -369,6 +371,71 @@ class FollowUpOut(Schema):
     status: str
     body: str
     date: date_type
+    photo: str | None
+    photo_alt: str
+
+
+#: The follow-up endpoint takes JSON (no photo) or a multipart form with the same fields and one photo.
+FOLLOWUP_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {"schema": FollowUpIn.model_json_schema()},
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["status", "body"],
+                "properties": {
+                    "status": {"type": "string", "enum": ["studies", "works", "delivered"]},
+                    "body": {"type": "string"},
+                    "date": {"type": "string", "format": "date"},
+                    "photo": {
+                        "type": "string",
+                        "format": "binary",
+                        "description": "une image (ré-encodée en JPEG sans EXIF ni GPS)",
+                    },
+                    "photo_alt": {
+                        "type": "string",
+                        "maxLength": 200,
+                        "description": "ce que montre la photo (texte alternatif)",
+                    },
+                },
+            }
+        },
+    },
+}
+
+
+def _followup_input(request) -> tuple[FollowUpIn, object, str]:
+    """The fields, the photo and its description, from a JSON body or a multipart form."""
+    if request.content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        photos = request.FILES.getlist("photo")
+        if len(photos) > 1 or set(request.FILES) - {"photo"}:
+            raise ValidationError(_("Une seule photo par étape du suivi (champ « photo »)."))
+        raw = {k: v for k in ("status", "body", "date") if (v := request.POST.get(k)) is not None}
+        if not raw.get("date"):
+            raw.pop("date", None)  # an empty date field: today
+        photo, alt = (photos[0] if photos else None), request.POST.get("photo_alt", "")
+    else:
+        try:
+            raw = json.loads(request.body or b"{}")
+        except ValueError:
+            raise ValidationError(
+                _("Corps de requête illisible : du JSON ou un formulaire multipart est attendu.")
+            )
+        if not isinstance(raw, dict):
+            raise ValidationError(
+                _("Corps de requête illisible : du JSON ou un formulaire multipart est attendu.")
+            )
+        photo, alt = None, ""
+    try:
+        payload = FollowUpIn.model_validate(raw)
+    except PydanticValidationError as exc:
+        fields = sorted({str(e["loc"][0]) for e in exc.errors() if e["loc"]})
+        raise ValidationError(
+            _("Champs manquants ou invalides : %(fields)s (date au format AAAA-MM-JJ).")
+            % {"fields": ", ".join(fields)}
+        )
+    return payload, photo, alt
 
 
 STAFF_ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
@@ -530,13 +597,24 @@ def override_create(request, slug: str, envelope: str, payload: OverrideIn):
     "/projects/{project_id}/followup",
     auth=api_auth,
     response={201: FollowUpOut, **STAFF_ERRORS},
-    summary="Publier une étape du suivi d'un projet lauréat",
+    summary="Publier une étape du suivi d'un projet lauréat (JSON, ou multipart avec une photo)",
+    openapi_extra={"requestBody": FOLLOWUP_BODY},
 )
-def followup_add(request, project_id: int, payload: FollowUpIn):
-    """``status``: ``studies``, ``works`` or ``delivered``. Photos are added from the project page."""
+def followup_add(request, project_id: int):
+    """``status``: ``studies``, ``works`` or ``delivered``; ``body``; ``date`` (AAAA-MM-JJ, today by
+    default). As a multipart form, the same fields plus ``photo`` (one image, re-encoded without EXIF,
+    within the core image limits) and ``photo_alt`` (what the photo shows, its alternative text on the
+    project page), as on the project page. A bad photo is refused and nothing is published."""
     project = get_object_or_404(Project.objects.select_related("campaign"), pk=project_id)
+    payload, photo, photo_alt = _followup_input(request)
     update = services.followup_add(
-        actor=request.auth, project=project, status=payload.status, body=payload.body, date=payload.date
+        actor=request.auth,
+        project=project,
+        status=payload.status,
+        body=payload.body,
+        photo=photo,
+        photo_alt=photo_alt,
+        date=payload.date,
     )
     return Status(
         201,
@@ -546,5 +624,7 @@ def followup_add(request, project_id: int, payload: FollowUpIn):
             "status": update.status,
             "body": update.body,
             "date": update.date,
+            "photo": update.photo.url if update.photo else None,
+            "photo_alt": update.photo_alt,
         },
     )

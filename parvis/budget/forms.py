@@ -111,7 +111,15 @@ class FollowUpForm(forms.Form):
     status = forms.ChoiceField(label=_("Avancement"), choices=Implementation.choices[1:])
     body = forms.CharField(label=_("Nouvelles"), widget=forms.Textarea(attrs={"rows": 3}))
     date = forms.DateField(label=_("Date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    photo = forms.ImageField(label=_("Photo"), required=False)
+    photo = forms.ImageField(
+        label=_("Photo"), required=False, widget=forms.ClearableFileInput(attrs={"accept": "image/*"})
+    )
+    photo_alt = forms.CharField(
+        label=_("Description de la photo"),
+        required=False,
+        max_length=200,
+        help_text=_("Ce que montre la photo, pour les personnes qui ne la voient pas."),
+    )
 
 
 class EditIdeaForm(forms.Form):

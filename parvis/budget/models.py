@@ -502,12 +502,14 @@ class Result(models.Model):
 
 
 class FollowUpUpdate(models.Model):
-    """A dated update on a winning project's implementation, with an optional photo."""
+    """A dated update on a winning project's implementation, with an optional photo and its description
+    (the image's alternative text)."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="updates")
     status = models.CharField(_("avancement"), max_length=16, choices=Implementation.choices[1:])
     body = models.TextField(_("nouvelles"))
     photo = models.ImageField(upload_to="budget/followup/%Y/%m/", blank=True)
+    photo_alt = models.CharField(_("description de la photo"), max_length=200, blank=True)
     date = models.DateField(_("date"), default=timezone.localdate)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

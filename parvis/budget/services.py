@@ -975,9 +975,11 @@ def override_create(
 
 @transaction.atomic
 def followup_add(
-    *, actor: User, project: Project, status: str, body: str, photo=None, date=None
+    *, actor: User, project: Project, status: str, body: str, photo=None, photo_alt: str = "", date=None
 ) -> FollowUpUpdate:
-    """A dated update on a funded project's implementation; sets its current status."""
+    """A dated update on a funded project's implementation; sets its current status. At most one photo,
+    re-encoded by ``process_image`` (its size limits, no EXIF), with an optional description that becomes
+    the image's alternative text (a generic one when left empty)."""
     permissions.ensure(actor, "followup", project.campaign)
     if not Result.objects.filter(funded=project).exists():
         raise ValidationError(_("Seuls les projets lauréats ont un suivi de réalisation."))
@@ -986,6 +988,9 @@ def followup_add(
     body = (body or "").strip()
     if len(body) < 5:
         raise ValidationError(_("Décrivez l'avancement en quelques mots."))
+    photo_alt = _clean_alt(photo_alt)
+    if photo_alt and not photo:
+        raise ValidationError(_("Une description de photo a été donnée sans photo : joignez la photo."))
     processed = process_image(photo, name="suivi") if photo else None
     update = FollowUpUpdate.objects.create(
         project=project,
@@ -994,6 +999,7 @@ def followup_add(
         author=actor,
         date=date or timezone.localdate(),
         photo=processed.image if processed else "",
+        photo_alt=photo_alt if processed else "",
     )
     Project.objects.filter(pk=project.pk).update(implementation=status)
     supporters = [s.user for s in project.supports.select_related("user")]

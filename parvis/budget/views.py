@@ -664,6 +664,7 @@ def followup_add(request, slug, pk):
                 status=d["status"],
                 body=d["body"],
                 photo=d.get("photo"),
+                photo_alt=d.get("photo_alt", ""),
                 date=d.get("date"),
             )
             messages.success(request, _("Nouvelle étape publiée."))

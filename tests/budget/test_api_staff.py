@@ -3,7 +3,11 @@
 Each endpoint goes through the services and ``permissions.py``; bad input gets a French message and
 changes nothing."""
 
+import io
+
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
 
 from parvis.budget import services
 from parvis.budget.models import (
@@ -389,6 +393,100 @@ def test_followup_by_api(client, results_setup):
     assert r.status_code == 201, r.content
     assert r.json()["date"] == "2027-03-01"
     assert Project.objects.get(pk=winner.pk).implementation == "works"
+
+
+def _jpeg(name="chantier.jpg", size=(40, 30)):
+    buf = io.BytesIO()
+    Image.new("RGB", size, (200, 120, 10)).save(buf, "JPEG")
+    return SimpleUploadedFile(name, buf.getvalue(), content_type="image/jpeg")
+
+
+def test_followup_with_a_photo_by_api(client, results_setup):
+    winner = results_setup["a"]
+    url = f"/api/budget/projects/{winner.pk}/followup"
+    form = {"status": "works", "body": "Les bancs sont posés.", "date": "2027-04-02"}
+    alt = "Trois bancs neufs au bord de l'allée"
+    r = client.post(url, {**form, "photo": _jpeg(), "photo_alt": alt}, **_auth(make_agent()))
+    assert r.status_code == 201, r.content
+    out = r.json()
+    assert (out["status"], out["date"], out["photo_alt"]) == ("works", "2027-04-02", alt)
+    update = FollowUpUpdate.objects.get()
+    assert out["photo"] == update.photo.url
+    with update.photo.open("rb") as f:
+        assert Image.open(f).format == "JPEG"  # re-encoded by the core image processing
+    assert Project.objects.get(pk=winner.pk).implementation == "works"
+    page = client.get(winner.get_absolute_url()).content.decode()
+    assert f'src="{update.photo.url}" alt="Trois bancs neufs au bord de l&#x27;allée"' in page
+    # Without a description the page says what the photo is generically.
+    r = client.post(url, {**form, "photo": _jpeg("b.jpg")}, **_auth(make_agent()))
+    assert r.status_code == 201, r.content
+    assert r.json()["photo_alt"] == ""
+    assert "Photo du chantier" in client.get(winner.get_absolute_url()).content.decode()
+    # Multipart without a photo is a plain update.
+    r = client.post(url, {**form, "status": "delivered"}, **_auth(make_agent()))
+    assert r.status_code == 201, r.content
+    assert r.json()["photo"] is None
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (
+            {"photo": SimpleUploadedFile("x.jpg", b"pas une image", content_type="image/jpeg")},
+            "pas une image",
+        ),
+        ({"photo": "BIG"}, "trop lourde"),
+        ({"photo": "TWO"}, "Une seule photo"),
+        ({"photo": "OK", "photo_alt": "x" * 201}, "200 caractères"),
+        ({"photo_alt": "Une photo oubliée"}, "sans photo"),
+        ({"photo": "OK", "status": "fini"}, "Avancement inconnu"),
+        ({"photo": "OK", "date": "hier"}, "date"),
+        ({"photo": "OK", "body": ""}, "Décrivez l'avancement"),
+        ({"photo": "OK", "status": ""}, "Avancement inconnu"),
+        ({"status": None}, "status"),
+    ],
+)
+def test_bad_followup_photos_change_nothing(client, results_setup, settings, extra, message):
+    settings.PARVIS_IMAGE_MAX_BYTES = 200_000
+    winner = results_setup["a"]
+    form = {
+        k: v
+        for k, v in {"status": "works", "body": "Les bancs sont posés.", **extra}.items()
+        if v is not None
+    }
+    if form.get("photo") == "OK":
+        form["photo"] = _jpeg()
+    elif form.get("photo") == "BIG":
+        big = io.BytesIO()
+        Image.effect_noise((600, 600), 100).convert("RGB").save(big, "PNG")
+        assert len(big.getvalue()) > settings.PARVIS_IMAGE_MAX_BYTES
+        form["photo"] = SimpleUploadedFile("big.png", big.getvalue(), content_type="image/png")
+    elif form.get("photo") == "TWO":
+        form["photo"] = [_jpeg("a.jpg"), _jpeg("b.jpg")]
+    r = client.post(f"/api/budget/projects/{winner.pk}/followup", form, **_auth(make_agent()))
+    assert r.status_code == 400, r.content
+    assert message in r.json()["detail"]
+    assert not FollowUpUpdate.objects.exists()
+    assert Project.objects.get(pk=winner.pk).implementation == ""
+
+
+def test_followup_photo_refused_to_residents(client, results_setup):
+    winner = results_setup["a"]
+    form = {"status": "works", "body": "Les bancs sont posés.", "photo": _jpeg()}
+    r = client.post(f"/api/budget/projects/{winner.pk}/followup", form, **_auth(make_user()))
+    assert r.status_code == 403
+    assert client.post(f"/api/budget/projects/{winner.pk}/followup", form).status_code == 401
+    assert not FollowUpUpdate.objects.exists()
+
+
+def test_openapi_documents_the_followup_photo(client):
+    operation = client.get("/api/openapi.json").json()["paths"]["/api/budget/projects/{project_id}/followup"]
+    content = operation["post"]["requestBody"]["content"]
+    assert set(content) == {"application/json", "multipart/form-data"}
+    fields = content["multipart/form-data"]["schema"]["properties"]
+    assert fields["photo"]["format"] == "binary"
+    assert "photo_alt" in fields
+    assert set(content["application/json"]["schema"]["properties"]) == {"status", "body", "date"}
 
 
 def test_openapi_documents_staff_actions(client):
