@@ -17,9 +17,11 @@ from collections.abc import Mapping
 
 from . import pabulib
 from .explain import Outcome, ProjectResult
+from .greedy import UTILITIES as GREEDY_UTILITIES
 from .greedy import greedy as _greedy
 from .majority_judgment import majority_judgment as _majority_judgment
 from .mes import COMPLETIONS
+from .mes import UTILITIES as MES_UTILITIES
 from .mes import equal_shares as _equal_shares
 from .pabulib import PabulibError
 from .phragmen import BallotTypeError
@@ -57,7 +59,11 @@ def _election(election, budget, ballots, vote_type=None) -> Election:
 
 
 def greedy(election, budget=None, ballots=None, *, utility="cost", tie_break="lexico", seed=None) -> Outcome:
-    """Utilitarian greedy with skipping: ``utility="cost"`` ranks by votes, ``"approval"`` by votes/cost."""
+    """Utilitarian greedy with skipping.
+
+    ``utility="cost"`` ranks by votes, ``"approval"`` by votes/cost, ``"points"`` by total points
+    (cumulative/scoring points, positional points on ordinal ballots, 1 per approval).
+    """
     return _greedy(_election(election, budget, ballots), utility=utility, tie_break=tie_break, seed=seed)
 
 
@@ -117,6 +123,12 @@ def tally(election: Election, rule: str, **options) -> Outcome:
         allowed = {"utility", "tie_break", "seed"}
         fn = greedy
     elif rule == "mes":
+        utility = options.get("utility")
+        if utility in GREEDY_UTILITIES and utility not in MES_UTILITIES:
+            raise ValueError(
+                f"utility {utility!r} applies to rule greedy only; "
+                f"rule mes takes utility {' or '.join(MES_UTILITIES)}"
+            )
         allowed = {"utility", "completion", "increment", "exhaustive_stop", "tie_break", "seed"}
         fn = equal_shares
     elif rule == "phragmen":

@@ -27,6 +27,7 @@ class ProjectResult:
     paid ``rho * cost``, with approval utility ``rho``. ``payers`` counts supporters who paid anything.
     ``position`` is the order of selection (1 = first funded); for greedy, the rank in the greedy order.
     ``money_left`` (MES, unfunded) is what its supporters had left when the rule stopped.
+    ``points`` (greedy by points) is the total of the points voters gave it.
     """
 
     project_id: str
@@ -40,10 +41,13 @@ class ProjectResult:
     money_left: Fraction | None = None
     score: Fraction | None = None
     stage: str | None = None
+    points: int | Fraction | None = None
 
     def describe(self) -> str:
         """One line in English for the command's ``--explain`` output."""
         head = f"{self.project_id}: cost {_money(self.cost)}, {self.votes} votes"
+        if self.points is not None:
+            head += f", {_num(self.points)} points"
         if self.funded:
             parts = [f"funded (#{self.position}" + (f", {self.stage}" if self.stage else "") + ")"]
             if self.rho is not None:
@@ -109,6 +113,7 @@ class Outcome:
                     "payers": p.payers,
                     "money_left": None if p.money_left is None else _num(p.money_left),
                     "stage": p.stage,
+                    "points": None if p.points is None else _num(p.points),
                 }
                 for p in self.projects
             ],

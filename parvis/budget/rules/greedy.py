@@ -2,9 +2,11 @@
 
 Scores as in pabutools' ``greedy_utilitarian_welfare``: with cost utility a project's score is its
 number of votes (total satisfaction ``cost x votes`` divided by cost); with approval (cardinality)
-utility it is votes per unit of cost. A project that no longer fits is skipped and the next one is
-tried. Like pabutools, a project without votes scores 0 and is still funded if money is left, and a
-free project with votes comes first. Scores are compared as exact fractions.
+utility it is votes per unit of cost; with points utility it is the total of the points voters gave
+it (satisfaction ``cost x points``, see ``project_points``). A project that no longer fits is
+skipped and the next one is tried. Like pabutools, a project without votes (or without a positive
+total of points) scores 0 and is still funded if money is left, and a free project with votes comes
+first. Scores are compared as exact fractions.
 """
 
 from __future__ import annotations
@@ -12,12 +14,66 @@ from __future__ import annotations
 from collections.abc import Iterable
 from fractions import Fraction
 
+import numpy as np
+
 from . import explain as ex
 from .profile import Election
 from .tiebreak import tie_order
 
-UTILITIES = ("cost", "approval")
-_INF = (1, Fraction(0))  # sorts before any finite score
+UTILITIES = ("cost", "approval", "points")
+
+
+def ordinal_scale(election: Election) -> int:
+    """Points of a first choice on an ordinal ballot: META ``max_length``, else the longest ballot.
+
+    A project ranked k-th (k = 1, 2, ...) gets ``scale - k + 1`` points, whatever the ballot's
+    length: Kraków 2021 (``max_length`` 3) gave 3, 2 and 1 points (docs/decisions/0420).
+    """
+    profile = election.profile
+    lengths = np.diff(profile.indptr)
+    longest = int(lengths.max()) if len(lengths) else 0
+    declared = election.meta.get("max_length")
+    if declared is None:
+        return longest
+    try:
+        scale = int(declared)
+    except ValueError:
+        scale = 0
+    if scale < 1:
+        raise ValueError(
+            f"META max_length {declared!r} is not a positive whole number: points by rank are undefined"
+        )
+    if longest > scale:
+        voter = int(np.argmax(lengths > scale))
+        raise ValueError(
+            f"ballot {voter + 1} ranks {int(lengths[voter])} projects, more than META max_length {scale}: "
+            "points by rank are undefined"
+        )
+    return scale
+
+
+def project_points(election: Election) -> list[int | Fraction]:
+    """Each project's total points: the sum over ballots of the points the ballot gives it.
+
+    Cumulative and scoring ballots: their own points. Ordinal ballots: positional points, the first
+    choice ``ordinal_scale`` points, then one fewer per rank. Approval and choose-1 ballots: 1 per
+    approved project, so points are votes and greedy by points funds what greedy by cost funds.
+    """
+    profile = election.profile
+    n = profile.num_projects
+    if profile.values is not None:
+        totals: list[int | Fraction] = [0] * n
+        for col, value in zip(profile.indices.tolist(), profile.values, strict=True):
+            totals[col] += value
+        return totals
+    if profile.vote_type == "ordinal":
+        starts = np.repeat(profile.indptr[:-1], np.diff(profile.indptr))
+        rank = np.arange(len(profile.indices), dtype=np.int64) - starts  # 0 for a first choice
+        points = ordinal_scale(election) - rank
+        totals_array = np.zeros(n, dtype=np.int64)
+        np.add.at(totals_array, profile.indices, points)
+        return totals_array.tolist()
+    return profile.support_counts().tolist()
 
 
 def greedy_order(
@@ -27,16 +83,17 @@ def greedy_order(
     if utility not in UTILITIES:
         raise ValueError(f"unknown utility {utility!r} (expected one of {', '.join(UTILITIES)})")
     votes = election.profile.support_counts().tolist()
+    weight = project_points(election) if utility == "points" else votes
     costs = election.costs
     rank = tie_order(tie_break, election.project_ids, costs, votes, seed)
     scores: list[Fraction | None] = []
     for j, cost in enumerate(costs):
-        if votes[j] == 0:
+        if weight[j] <= 0:  # pabutools: a total satisfaction that is not positive scores 0
             scores.append(Fraction(0))
         elif cost == 0:
             scores.append(None)
         else:
-            scores.append(Fraction(votes[j]) if utility == "cost" else Fraction(votes[j]) / cost)
+            scores.append(Fraction(weight[j]) / cost if utility == "approval" else Fraction(weight[j]))
 
     def key(j):
         s = scores[j]
@@ -77,6 +134,7 @@ def greedy(
     chosen, order, rank, scores = greedy_select(election, utility, tie_break, seed)
     ids, costs = election.project_ids, election.costs
     votes = election.profile.support_counts().tolist()
+    points = project_points(election) if utility == "points" else [None] * len(ids)
     funded = set(chosen)
     ran_out = next((rank[j] for j in order if j not in funded), None)
     position = {j: k + 1 for k, j in enumerate(chosen)}
@@ -91,10 +149,13 @@ def greedy(
                 reason=ex.FUNDED if j in funded else ex.BUDGET_EXHAUSTED,
                 position=position[j] if j in funded else rank[j],
                 score=scores[j],
+                points=points[j],
             )
         )
     total = sum((costs[j] for j in chosen), Fraction(0))
     details = {"utility": utility, "tie_break": tie_break, "budget_ran_out_at": ran_out}
+    if utility == "points" and election.vote_type == "ordinal":
+        details["points_by_rank"] = list(range(ordinal_scale(election), 0, -1))
     return ex.Outcome(
         rule=f"greedy/{utility}",
         selected=tuple(ids[j] for j in chosen),

@@ -26,7 +26,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", metavar="FILE.pb")
         parser.add_argument("--rule", default="greedy", help="greedy | mes | phragmen | mj (default: greedy)")
-        parser.add_argument("--utility", default=None, help="cost | approval (greedy, mes; default: cost)")
+        parser.add_argument(
+            "--utility",
+            default=None,
+            help="cost | approval (greedy, mes) | points (greedy: total points per project); default: cost",
+        )
         parser.add_argument(
             "--completion", default=None, help="none | add1 | add1-greedy (mes; default: none)"
         )
