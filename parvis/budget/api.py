@@ -544,9 +544,14 @@ def project_split(request, project_id: int, payload: SplitIn):
     summary="Saisir les résultats d'un bureau de vote (bulletins papier)",
 )
 def paper_entry(request, slug: str, envelope: str, payload: PaperIn):
-    """One agent's entry for a polling place. ``mode`` ``counts``: ``data`` is
-    ``{"ballots": n, "counts": {project_id: votes}}``; ``ballots``: a list of ballots as online.
-    The batch counts (``state`` ``accepted``) once two different agents' entries agree exactly."""
+    """One agent's entry for a polling place. ``mode`` ``counts`` (approval or knapsack ballots, greedy
+    rule): ``data`` is ``{"ballots": n, "counts": {project_id: votes}}``; ``grade_counts`` (grade ballots,
+    majority judgment or greedy): ``{"ballots": n, "grades": {project_id: {"4": n4, "3": n3, "2": n2,
+    "1": n1}}}``, how many of the box's ballots gave the project each mention (1 pas convaincu·e … 4 coup
+    de cœur; a ballot that left it ungraded counts as 1, so a project's counts add up to at most n);
+    ``ballots``: a list of ballots as online. Per-project counts are refused under the Method of Equal
+    Shares, which needs whole ballots. The batch counts (``state`` ``accepted``) once two different
+    agents' entries agree exactly."""
     env = _envelope(slug, envelope)
     batch = services.paper_entry_submit(
         agent=request.auth,

@@ -419,6 +419,7 @@ class Ballot(models.Model):
 
 class PaperMode(models.TextChoices):
     COUNTS = "counts", _("Nombre de voix par projet")
+    GRADE_COUNTS = "grade_counts", _("Nombre de chaque mention par projet")
     BALLOTS = "ballots", _("Bulletins complets")
 
 

@@ -34,6 +34,7 @@ from .models import (
     Envelope,
     Feasibility,
     FollowUpUpdate,
+    Grade,
     Implementation,
     Override,
     OverrideDecision,
@@ -753,52 +754,159 @@ def ballot_submit(*, voter: User, envelope: Envelope, choices, costs: dict[int, 
 # Paper ballots
 
 
-def _normalise_paper(envelope: Envelope, mode: str, data, costs: dict[int, int]):
-    """Counts: ``{project_id: count}`` (plus ``"ballots"``: the number of ballots in the box);
-    whole ballots: a list of ballots as the online ones."""
-    spec = ballot_rules.Spec.of(envelope)
-    if mode == PaperMode.COUNTS:
-        if envelope.campaign.rule != Rule.GREEDY or envelope.ballot_style == BallotStyle.GRADES:
+#: More ballots than this in one polling place is a typing error (a Paris polling place counts ~1,000).
+MAX_PAPER_BALLOTS = 50_000
+
+
+def paper_counts_mode(envelope: Envelope) -> tuple[str | None, str]:
+    """Which per-project count entry the envelope takes: ``counts`` (votes per project: approval or
+    knapsack ballots counted greedily), ``grade_counts`` (per project, how many ballots gave each
+    mention: grade ballots, majority judgment or greedy), or ``None`` with the reason (whole ballots
+    only). See docs/decisions/0403-budget-paper-ballots.md."""
+    if envelope.campaign.rule == Rule.MES:
+        return None, _(
+            "La méthode des parts égales a besoin des bulletins complets : elle partage l'enveloppe entre "
+            "les votants selon l'ensemble des projets que chacun a choisis, ce que des totaux par projet "
+            "ne disent pas. Saisissez les bulletins un par un."
+        )
+    if envelope.ballot_style == BallotStyle.GRADES:
+        return PaperMode.GRADE_COUNTS, ""
+    if envelope.campaign.rule != Rule.GREEDY:
+        return None, _("Le jugement majoritaire demande un bulletin à mentions.")
+    return PaperMode.COUNTS, ""
+
+
+def _paper_count(value) -> int | None:
+    """A typed count: a whole number (an empty field is 0); ``None`` when it is not one."""
+    if value in (None, ""):
+        return 0
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    return None
+
+
+def _paper_total(data) -> int:
+    """The number of ballots in the box."""
+    total = _paper_count(data.get("ballots"))
+    if total is None or data.get("ballots") in (None, ""):
+        raise ValidationError(_("Indiquez le nombre de bulletins dans l'urne."))
+    if total < 0:
+        raise ValidationError(_("Le nombre de bulletins ne peut pas être négatif."))
+    if total > MAX_PAPER_BALLOTS:
+        raise ValidationError(
+            _("Un bureau de vote ne compte pas plus de %(max)s bulletins : vérifiez la saisie.")
+            % {"max": f"{MAX_PAPER_BALLOTS:,}".replace(",", " ")}
+        )
+    return total
+
+
+def _paper_project(raw, costs: dict[int, int]) -> int:
+    pid = ballot_rules._project_id(raw)
+    if pid not in costs:
+        raise ValidationError(_("Le projet n°%(id)s ne fait pas partie de ce bulletin.") % {"id": pid})
+    return pid
+
+
+def _normalise_counts(data, costs: dict[int, int]) -> dict:
+    if not isinstance(data, dict) or not isinstance(data.get("counts", {}), dict):
+        raise ValidationError(_("Saisie invalide : un nombre de voix par projet est attendu."))
+    total = _paper_total(data)
+    counts = {}
+    for raw, value in data.get("counts", {}).items():
+        pid = _paper_project(raw, costs)
+        count = _paper_count(value)
+        if count is None:
+            raise ValidationError(_("Nombre de voix invalide pour le projet n°%(id)s.") % {"id": pid})
+        if count < 0 or count > total:
             raise ValidationError(
-                _(
-                    "Cette enveloppe se dépouille avec une règle qui a besoin des bulletins "
-                    "complets : saisissez les bulletins un par un."
-                )
+                _("Le projet n°%(id)s ne peut pas avoir plus de voix que de bulletins ni un nombre négatif.")
+                % {"id": pid}
             )
-        if not isinstance(data, dict):
-            raise ValidationError(_("Saisie invalide : un nombre de voix par projet est attendu."))
+        if count:
+            counts[str(pid)] = count
+    return {"ballots": total, "counts": dict(sorted(counts.items(), key=lambda kv: int(kv[0])))}
+
+
+def _normalise_grade_counts(data, costs: dict[int, int]) -> dict:
+    """``{"ballots": n, "grades": {project_id: {grade: count}}}``: per project, how many of the box's
+    ballots gave it each mention; a ballot that left it ungraded gives it the lowest, so its counts add
+    up to at most n (typing the lowest mention's count is optional)."""
+    invalid = _("Saisie invalide : pour chaque projet, un nombre de bulletins par mention est attendu.")
+    if not isinstance(data, dict) or not isinstance(data.get("grades", {}), dict):
+        raise ValidationError(invalid)
+    total = _paper_total(data)
+    out = {}
+    for raw, per_grade in data.get("grades", {}).items():
+        pid = _paper_project(raw, costs)
+        if not isinstance(per_grade, dict):
+            raise ValidationError(
+                _("Projet n°%(id)s : un nombre de bulletins par mention est attendu.") % {"id": pid}
+            )
         counts = {}
-        total = data.get("ballots")
-        try:
-            total = int(total)
-        except (TypeError, ValueError):
-            raise ValidationError(_("Indiquez le nombre de bulletins dans l'urne."))
-        if total < 0:
-            raise ValidationError(_("Le nombre de bulletins ne peut pas être négatif."))
-        for raw, value in data.get("counts", {}).items():
-            pid = ballot_rules._project_id(raw)
-            if pid not in costs:
+        for raw_grade, value in per_grade.items():
+            grade = _paper_count(raw_grade)
+            if grade not in ballot_rules.GRADES:
                 raise ValidationError(
-                    _("Le projet n°%(id)s ne fait pas partie de ce bulletin.") % {"id": pid}
-                )
-            try:
-                count = int(value or 0)
-            except (TypeError, ValueError):
-                raise ValidationError(_("Nombre de voix invalide pour le projet n°%(id)s.") % {"id": pid})
-            if count < 0 or count > total:
-                raise ValidationError(
-                    _(
-                        "Le projet n°%(id)s ne peut pas avoir plus de voix que de bulletins "
-                        "ni un nombre négatif."
-                    )
+                    _("Mention inconnue pour le projet n°%(id)s : de 1 (pas convaincu·e) à 4 (coup de cœur).")
                     % {"id": pid}
                 )
+            count = _paper_count(value)
+            if count is None or count < 0:
+                raise ValidationError(
+                    _(
+                        "Projet n°%(id)s, mention « %(grade)s » : un nombre entier de bulletins, positif ou "
+                        "nul, est attendu."
+                    )
+                    % {"id": pid, "grade": Grade(grade).label}
+                )
             if count:
-                counts[str(pid)] = count
-        return {"ballots": total, "counts": dict(sorted(counts.items(), key=lambda kv: int(kv[0])))}
+                counts[str(grade)] = counts.get(str(grade), 0) + count
+        graded = sum(counts.values())
+        if graded > total:
+            raise ValidationError(
+                _(
+                    "Le projet n°%(id)s a %(graded)s mentions pour %(total)s bulletins dans l'urne : un "
+                    "bulletin donne au plus une mention à chaque projet."
+                )
+                % {"id": pid, "graded": graded, "total": total}
+            )
+        if counts:
+            out[str(pid)] = dict(sorted(counts.items(), key=lambda kv: -int(kv[0])))
+    return {"ballots": total, "grades": dict(sorted(out.items(), key=lambda kv: int(kv[0])))}
+
+
+def _normalise_paper(envelope: Envelope, mode: str, data, costs: dict[int, int]):
+    """Counts: ``{"ballots": n, "counts": {project_id: votes}}``; grade counts: ``{"ballots": n,
+    "grades": {project_id: {grade: ballots}}}``; whole ballots: a list of ballots as the online ones."""
+    if mode in (PaperMode.COUNTS, PaperMode.GRADE_COUNTS):
+        allowed, reason = paper_counts_mode(envelope)
+        if allowed is None:
+            raise ValidationError(reason)
+        if mode != allowed and allowed == PaperMode.GRADE_COUNTS:
+            raise ValidationError(
+                _(
+                    "Ce bulletin est à mentions : pour chaque projet, saisissez le nombre de bulletins "
+                    "par mention (saisie « grade_counts »), ou les bulletins un par un."
+                )
+            )
+        if mode != allowed:
+            raise ValidationError(
+                _(
+                    "Ce bulletin n'est pas à mentions : saisissez le nombre de voix par projet "
+                    "(saisie « counts »)."
+                )
+            )
+        if mode == PaperMode.COUNTS:
+            return _normalise_counts(data, costs)
+        return _normalise_grade_counts(data, costs)
     if mode == PaperMode.BALLOTS:
         if not isinstance(data, list) or not data:
             raise ValidationError(_("Saisie invalide : au moins un bulletin est attendu."))
+        spec = ballot_rules.Spec.of(envelope)
         out = []
         for number, ballot in enumerate(data, start=1):
             try:
@@ -894,6 +1002,11 @@ def envelope_data(envelope: Envelope) -> tuple[tally.EnvelopeData, dict[str, str
         if batch.mode == PaperMode.BALLOTS:
             ballots.extend(batch.data)
             paper += len(batch.data)
+        elif batch.mode == PaperMode.GRADE_COUNTS:
+            # Per-project grade distributions: as many anonymous ballots as the box held, with exactly
+            # those distributions, which is all majority judgment and greedy look at.
+            ballots.extend(tally.ballots_from_grade_counts(batch.data["ballots"], batch.data["grades"]))
+            paper += batch.data["ballots"]
         else:
             # Per-project counts (greedy only): one single-project ballot per vote, so votes add up.
             for pid, count in batch.data["counts"].items():

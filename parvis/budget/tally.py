@@ -70,6 +70,29 @@ class EnvelopeOutcome:
         }
 
 
+def ballots_from_grade_counts(total: int, grades: dict[str, dict[str, int]]) -> list[dict]:
+    """``total`` anonymous grade ballots whose per-project grade distributions are exactly ``grades``
+    (project id -> {grade: number of ballots giving it}); a project is ungraded on the other ballots.
+
+    The ballots are built column-wise: ballot *i* gives project *p* the *i*-th best of *p*'s grades.
+    Which grades sat together on one real ballot is unknown (a polling place's count sheet does not say)
+    and is not reproduced, but majority judgment — and greedy, by votes or by points — depend only on
+    each project's grade distribution and on the number of ballots, so the outcome is the one the real
+    ballots give. MES depends on the whole ballots and must not be fed these (decision 0403)."""
+    width = max((sum(counts.values()) for counts in grades.values()), default=0)
+    if width > total:
+        raise ValueError(f"a project has {width} grades for {total} ballots")
+    ballots: list[dict] = [{} for _ in range(width)]
+    for pid, counts in grades.items():
+        i = 0
+        for grade in sorted(counts, key=int, reverse=True):
+            for _ in range(counts[grade]):
+                ballots[i][pid] = int(grade)
+                i += 1
+    blank: dict = {}  # read only: the ballots without any grade share one empty mapping
+    return ballots + [blank] * (total - width)
+
+
 def _profile(ballots: list, ids: list[str], grades: bool) -> Profile:
     """A CSR profile of the ballots restricted to ``ids`` (voters whose ballot becomes empty stay).
 

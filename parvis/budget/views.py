@@ -516,6 +516,14 @@ def paper_entry(request, slug, envelope_slug):
             data = _paper_lines(
                 request.POST.get("ballots_text", ""), envelope.ballot_style == BallotStyle.GRADES
             )
+        elif mode == PaperMode.GRADE_COUNTS:
+            data = {
+                "ballots": request.POST.get("ballots_total"),
+                "grades": {
+                    str(p.pk): {str(g): request.POST.get(f"grade-{p.pk}-{g}", "") for g in Grade.values}
+                    for p in projects
+                },
+            }
         else:
             data = {
                 "ballots": request.POST.get("ballots_total"),
@@ -546,6 +554,7 @@ def paper_entry(request, slug, envelope_slug):
     batches = (
         PaperBatch.objects.filter(envelope=envelope).prefetch_related("entries").order_by("polling_place")
     )
+    counts_mode, counts_refusal = services.paper_counts_mode(envelope)
     return render(
         request,
         "budget/paper.html",
@@ -553,6 +562,20 @@ def paper_entry(request, slug, envelope_slug):
             "campaign": campaign,
             "envelope": envelope,
             "projects": projects,
+            "counts_mode": counts_mode,
+            "counts_refusal": counts_refusal,
+            "grade_rows": [
+                (
+                    p,
+                    [
+                        (f"grade-{p.pk}-{g}", label, request.POST.get(f"grade-{p.pk}-{g}", ""))
+                        for g, label in sorted(Grade.choices, reverse=True)
+                    ],
+                )
+                for p in projects
+            ]
+            if counts_mode == PaperMode.GRADE_COUNTS
+            else [],
             "error": error,
             "batches": [(b, services.paper_batch_state(b)) for b in batches],
         },

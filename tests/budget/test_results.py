@@ -163,11 +163,28 @@ def test_roundtrip_other_rules(rule):
         else:
             choices = [x.pk for x in ps if rnd.random() < 0.5] or [ps[1].pk]
         services.ballot_submit(voter=make_voter(), envelope=env, choices=choices)
+    paper = 0
+    if rule == "mj":
+        # A polling place's sheet typed as per-project mention counts (decision 0403).
+        grades = {str(ps[1].pk): {"4": 9, "2": 3}, str(ps[2].pk): {"3": 4, "1": 2}, str(ps[0].pk): {"4": 1}}
+        for agent in (make_agent(), make_agent()):
+            services.paper_entry_submit(
+                agent=agent,
+                envelope=env,
+                polling_place="Bureau 1",
+                mode="grade_counts",
+                data={"ballots": 14, "grades": grades},
+            )
+        paper = 14
     env.campaign = set_phase(campaign, "results")
     result = services.results_compute(actor=make_admin(), envelope=env)
     assert result.data["selected"]
-    back = tally.tally_envelope(tally.from_election(pabulib.parse(exports.pabulib_text(env))))
+    assert result.paper_ballots == paper
+    election = pabulib.parse(exports.pabulib_text(env))
+    assert election.profile.num_voters == 30 + paper
+    back = tally.tally_envelope(tally.from_election(election))
     assert back.selected == result.data["selected"]
+    assert back.projects == result.data["projects"]
 
 
 def test_mj_needs_grades():
