@@ -24,6 +24,7 @@ rational arithmetic gives; the explanation (rho, payers, money left) is exact as
 from __future__ import annotations
 
 import heapq
+import math
 from fractions import Fraction
 
 import numpy as np
@@ -53,18 +54,31 @@ def _waterfill(values: list[Fraction], weights: list[int], cost: Fraction) -> Fr
     return None
 
 
+def _float_share(b: np.ndarray, w: np.ndarray, c: float) -> float:
+    """Float water-filling: the equal share q with sum(w * min(b, q)) = c, for supporters holding
+    ``b`` with weights ``w`` (the caller checked that they can afford c)."""
+    order = np.argsort(b)
+    bs = b[order]
+    ws = w[order]
+    paid = np.concatenate(([0.0], np.cumsum(ws * bs)[:-1]))
+    rem = float(w.sum()) - np.concatenate(([0.0], np.cumsum(ws)[:-1]))
+    qk = (c - paid) / rem
+    ok = np.flatnonzero(qk <= bs * (1 + 1e-15) + 1e-300)
+    k = int(ok[0]) if len(ok) else len(bs) - 1
+    return float(qk[k])
+
+
 class _Supports:
     """Voter groups (identical support sets, weighted) and, per project, the groups supporting it."""
 
     def __init__(self, election: Election):
-        rows, mult = election.profile.distinct_supports()
+        lens, flat, mult = election.profile.distinct_groups()
+        n_groups = len(lens)
         self.num_voters = int(election.profile.num_voters)
         self.mult = mult
         self.multf = mult.astype(np.float64)
         n_proj = len(election.project_ids)
-        lens = np.fromiter((len(r) for r in rows), dtype=np.int64, count=len(rows))
-        flat = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
-        owner = np.repeat(np.arange(len(rows), dtype=np.int64), lens)
+        owner = np.repeat(np.arange(n_groups, dtype=np.int64), lens)
         order = np.argsort(flat, kind="stable")
         counts = np.bincount(flat, minlength=n_proj)
         self.sup = np.split(owner[order], np.cumsum(counts)[:-1]) if n_proj else []
@@ -74,9 +88,9 @@ class _Supports:
         # overlap[a, b]: projects a and b share a supporter (funding a can change b's price)
         self.overlap = np.zeros((n_proj, n_proj), dtype=bool)
         chunk = 8192
-        for start in range(0, len(rows), chunk):
+        for start in range(0, n_groups, chunk):
             sel = (owner >= start) & (owner < start + chunk)
-            m = np.zeros((min(chunk, len(rows) - start), n_proj), dtype=np.float32)
+            m = np.zeros((min(chunk, n_groups - start), n_proj), dtype=np.float32)
             m[owner[sel] - start, flat[sel]] = 1.0
             self.overlap |= (m.T @ m) > 0
 
@@ -169,6 +183,19 @@ class _Run:
     def err(self, j: int, rho: float) -> float:
         return _REL * rho + (_ABS * self.b0f + 1e-13 * self.cf[j]) / self.uf[j]
 
+    def held(self, j: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """j's supporters by signature: the distinct signatures, their total weights, and each
+        supporter's signature. Supporters sharing a payment history share a signature, so this is
+        counted (bincount) rather than sorted whenever signatures are few for the supporters."""
+        sig_s = self.sig[self.s.sup[j]]
+        w = self.s.supw[j]
+        if self.n_sigs <= 4 * len(sig_s):
+            total = np.bincount(sig_s, weights=w, minlength=self.n_sigs)
+            sigs = np.flatnonzero(total)
+            return sigs, total[sigs], sig_s
+        sigs, inv = np.unique(sig_s, return_inverse=True)
+        return sigs, np.bincount(inv, weights=w), sig_s
+
     def float_rho(self, j: int) -> float | None:
         """Float rho, None if unaffordable; exact fallback when affordability is within rounding.
 
@@ -177,10 +204,9 @@ class _Run:
         is where exact ties (equal numbers of payers) come from, so it keeps tie checks cheap.
         """
         self.exact_fast.pop(j, None)
-        s = self.s.sup[j]
-        b = self.bud[s]
-        w = self.s.supw[j]
-        avail = float(b @ w)
+        sigs, ws, _ = self.held(j)
+        b = self.sig_f[sigs]
+        avail = float(b @ ws)
         c = self.cf[j]
         margin = _REL * c + _ABS * self.b0f * self.s.weight[j]
         if avail < c - margin:
@@ -188,29 +214,22 @@ class _Run:
         if avail <= c + margin:
             rho = self.exact_rho(j)
             return None if rho is None else float(rho)
-        zero = self.sig[s] == 0
-        payers = self.s.weight[j] - (int(w[zero].sum()) if zero.any() else 0)
+        if sigs[0] == 0:  # signature 0: exactly nothing left
+            payers = self.s.weight[j] - int(ws[0])
+            live = b[1:]
+        else:
+            payers = self.s.weight[j]
+            live = b
         q = c / payers
-        live = b[~zero] if zero.any() else b
         if live.min() > q * (1 + 1e-9) + _ABS * self.b0f:
             self.exact_fast[j] = self.costs[j] / payers / self.util[j]
             return q / self.uf[j]
-        big_w = float(self.s.weight[j])
-        order = np.argsort(b)
-        bs = b[order]
-        ws = w[order]
-        paid = np.concatenate(([0.0], np.cumsum(ws * bs)[:-1]))
-        rem = big_w - np.concatenate(([0.0], np.cumsum(ws)[:-1]))
-        qk = (c - paid) / rem
-        ok = np.flatnonzero(qk <= bs * (1 + 1e-15) + 1e-300)
-        k = int(ok[0]) if len(ok) else len(bs) - 1
-        return float(qk[k]) / self.uf[j]
+        return _float_share(b, ws, c) / self.uf[j]
 
     def pay(self, j: int, q: float) -> None:
         """Every supporter pays ``q`` or all they have left; supporters sharing a signature move together."""
-        s = self.s.sup[j]
-        sigs, inv = np.unique(self.sig[s], return_inverse=True)
-        weights = np.bincount(inv, weights=self.s.supw[j]).astype(np.int64).tolist()
+        sigs, ws, sig_s = self.held(j)
+        weights = ws.astype(np.int64).tolist()
         k = len(self.rounds)
         self.rounds.append((j, sigs, weights))
         new = self.sig_f[sigs] - q
@@ -227,8 +246,11 @@ class _Run:
             self.sig_parent.extend(sigs[keep].tolist())
             self.sig_round.extend([k] * n_new)
             self.n_sigs = need
-        self.sig[s] = new_ids[inv]
-        self.bud[s] = self.sig_f[new_ids][inv]
+        table = np.zeros(int(sigs[-1]) + 1, dtype=np.int64)  # old signature -> new one
+        table[sigs] = new_ids
+        s = self.s.sup[j]
+        self.sig[s] = table[sig_s]
+        self.bud[s] = self.sig_f[self.sig[s]]
 
     # -- the rule ------------------------------------------------------------------------------
     def run(self, candidates: list[int]) -> list[int]:
@@ -349,6 +371,10 @@ def _add1(election, sup, utility, rank, completion, step, exhaustive_stop, free,
             if spent > budget:
                 # keep the previous outcome, as pabutools does
                 chosen, k, run = prev_chosen, prev_k, prev_run
+                if run is None and k is not None:  # skipped to (see below): rerun it for the explanation
+                    run = _Run(election, sup, utility, rank, b_first + k * step)
+                    run.run(cands)
+                    runs += 1
                 break
             if exhaustive_stop:
                 taken = set(chosen)
@@ -359,6 +385,15 @@ def _add1(election, sup, utility, rank, completion, step, exhaustive_stop, free,
                 break
             prev_k, prev_chosen, prev_run = k, chosen, run
             k += 1
+            if len(chosen) == len(free):
+                # MES funded nothing: no project was affordable with everyone's full share, and none
+                # is until the share reaches the lowest cost per supporter, so every step below
+                # that one gives the same empty outcome.
+                first = min(costs[j] / sup.weight[j] for j in cands)
+                jump = math.ceil((first - b_first) / step)
+                if jump > k:
+                    k = jump
+                    prev_k, prev_run = k - 1, None
             run = _Run(election, sup, utility, rank, b_first + k * step)
             chosen = free + run.run(cands)
             runs += 1

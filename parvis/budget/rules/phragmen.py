@@ -34,12 +34,10 @@ def phragmen(election: Election, *, tie_break: str = "lexico", seed=None) -> ex.
         raise BallotTypeError(
             f"sequential Phragmén needs approval ballots; this election has {election.vote_type} ballots"
         )
-    rows, mult = election.profile.distinct_supports()
+    lens, flat, mult = election.profile.distinct_groups()
     ids, costs, budget = election.project_ids, election.costs, election.budget
     n_proj = len(ids)
-    lens = np.fromiter((len(r) for r in rows), dtype=np.int64, count=len(rows))
-    flat = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
-    owner = np.repeat(np.arange(len(rows), dtype=np.int64), lens)
+    owner = np.repeat(np.arange(len(lens), dtype=np.int64), lens)
     order = np.argsort(flat, kind="stable")
     counts = np.bincount(flat, minlength=n_proj)
     sup = np.split(owner[order], np.cumsum(counts)[:-1]) if n_proj else []
@@ -47,7 +45,7 @@ def phragmen(election: Election, *, tie_break: str = "lexico", seed=None) -> ex.
     score = [int(w.sum()) for w in supw]
     rank = tie_order(tie_break, ids, costs, score, seed)
 
-    last = np.full(len(rows), -1, dtype=np.int64)  # index into loads, -1 = no load yet
+    last = np.full(len(lens), -1, dtype=np.int64)  # index into loads, -1 = no load yet
     loads: list[Fraction] = []
     loads_f = np.zeros(n_proj + 1)  # loads_f[k] for k >= 0; slot -1 maps to the last cell (0.0)
     cf = [float(c) for c in costs]
