@@ -24,7 +24,7 @@ from parvis.core.notifications import notify
 from parvis.core.richtext import plain_text
 
 from . import ballots as ballot_rules
-from . import eligibility, permissions, tally
+from . import eligibility, permissions, tally, tally_pool
 from .models import (
     Ballot,
     BallotStyle,
@@ -1038,10 +1038,49 @@ def results_compute(*, actor: User | None, envelope: Envelope, check_permission:
     """Tally an envelope and store the outcome (replacing any earlier computation)."""
     if check_permission:
         permissions.ensure(actor, "compute_results", envelope.campaign)
-    data, _names, online, paper = envelope_data(envelope)
+    data, _names, online, paper = _tally_input(envelope)
+    return _store_result(actor, envelope, tally.tally_envelope(data), online, paper)
+
+
+def campaign_results_compute(
+    *, actor: User | None, campaign: Campaign, check_permission: bool = True
+) -> list[Result]:
+    """Tally every envelope of a campaign and store the outcomes, all or none.
+
+    Envelopes are independent counts: a large campaign's are counted on every CPU while the next
+    envelope is read (see ``tally_pool``); the outcomes are those of ``results_compute``.
+    """
+    if check_permission:
+        permissions.ensure(actor, "compute_results", campaign)
+    envelopes = list(campaign.envelopes.order_by("position", "pk"))
+    expected = Ballot.objects.filter(envelope__campaign=campaign).count()
+    pool = tally_pool.TallyPool(expected)
+    counted = []
+    try:
+        for envelope in envelopes:
+            envelope.campaign = campaign
+            data, _names, online, paper = _tally_input(envelope)
+            pool.submit(data)
+            counted.append((envelope, online, paper))
+    except BaseException:
+        pool.close()
+        raise
+    outcomes = pool.outcomes()
+    with transaction.atomic():
+        return [
+            _store_result(actor, envelope, outcome, online, paper)
+            for (envelope, online, paper), outcome in zip(counted, outcomes, strict=True)
+        ]
+
+
+def _tally_input(envelope: Envelope):
+    data, names, online, paper = envelope_data(envelope)
     if data.rule == Rule.MJ and not data.grades:
         raise ValidationError(_("Le jugement majoritaire demande un bulletin à mentions."))
-    outcome = tally.tally_envelope(data)
+    return data, names, online, paper
+
+
+def _store_result(actor, envelope: Envelope, outcome, online: int, paper: int) -> Result:
     result, _c = Result.objects.update_or_create(
         envelope=envelope,
         defaults={

@@ -420,9 +420,7 @@ def results(request, slug):
 def results_compute(request, slug):
     campaign = selectors.campaign_get(slug)
     try:
-        for envelope in campaign.envelopes.all():
-            envelope.campaign = campaign
-            services.results_compute(actor=request.user, envelope=envelope)
+        services.campaign_results_compute(actor=request.user, campaign=campaign)
         messages.success(request, _("Les résultats ont été calculés."))
     except (PermissionDenied, ValidationError) as exc:
         messages.error(request, _errors(exc))
