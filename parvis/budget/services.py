@@ -1053,8 +1053,7 @@ def campaign_results_compute(
     if check_permission:
         permissions.ensure(actor, "compute_results", campaign)
     envelopes = list(campaign.envelopes.order_by("position", "pk"))
-    expected = Ballot.objects.filter(envelope__campaign=campaign).count()
-    pool = tally_pool.TallyPool(expected)
+    pool = tally_pool.TallyPool()
     counted = []
     try:
         for envelope in envelopes:

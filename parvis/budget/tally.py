@@ -20,7 +20,7 @@ See docs/decisions/0402-budget-reserved-amount.md.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from itertools import chain, repeat
 
@@ -39,7 +39,7 @@ MES_STEPS = 200
 class EnvelopeData:
     costs: dict[str, int]  # project id -> cost, in ballot order
     budget: int
-    ballots: list  # sets/lists of project ids, or {project_id: grade}
+    ballots: list | Profile  # sets/lists of project ids, or {project_id: grade}; or ``packed``
     rule: str = "greedy"  # greedy | mes | mj
     reserved: int = 0
     priority: frozenset = frozenset()  # project ids located in a priority area
@@ -91,6 +91,14 @@ def ballots_from_grade_counts(total: int, grades: dict[str, dict[str, int]]) -> 
                 i += 1
     blank: dict = {}  # read only: the ballots without any grade share one empty mapping
     return ballots + [blank] * (total - width)
+
+
+def packed(data: EnvelopeData) -> EnvelopeData:
+    """The same envelope with its ballots as a ``Profile`` (numpy arrays): what is sent to another
+    process, where a list of a few hundred thousand small lists costs more to unpickle than to count."""
+    if isinstance(data.ballots, Profile):
+        return data
+    return replace(data, ballots=_profile(data.ballots, list(data.costs), data.grades))
 
 
 def _profile(ballots: list, ids: list[str], grades: bool) -> Profile:
@@ -187,7 +195,7 @@ def tally_envelope(data: EnvelopeData) -> EnvelopeOutcome:
     if data.reserved > data.budget:
         raise ValueError("the reserved amount exceeds the envelope")
     all_ids = list(data.costs)
-    full = _profile(data.ballots, all_ids, data.grades)
+    full = data.ballots if isinstance(data.ballots, Profile) else _profile(data.ballots, all_ids, data.grades)
     votes = dict(zip(all_ids, full.support_counts().tolist(), strict=True))
     grade_array = np.asarray(full.values, dtype=np.int64) if full.values is not None else None
 
@@ -304,7 +312,7 @@ def to_election(data: EnvelopeData, names: dict[str, str] | None = None) -> Elec
         ids,
         [Fraction(data.costs[p]) for p in ids],
         Fraction(data.budget),
-        _profile(data.ballots, ids, data.grades),
+        data.ballots if isinstance(data.ballots, Profile) else _profile(data.ballots, ids, data.grades),
         meta,
         project_meta,
     )

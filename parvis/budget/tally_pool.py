@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from . import tally
@@ -24,24 +24,33 @@ PARALLEL_MIN_BALLOTS = 50_000
 
 
 class TallyPool:
-    """``submit(data)`` each envelope's ``EnvelopeData``, then ``outcomes()`` in the same order."""
+    """``submit(data)`` each envelope's ``EnvelopeData``, then ``outcomes()`` in the same order.
 
-    def __init__(self, expected_ballots: int, workers: int | None = None):
+    Workers start once the envelopes submitted so far hold ``PARALLEL_MIN_BALLOTS`` ballots (the
+    city-wide envelope, read first, usually decides), and take over what was submitted before.
+    """
+
+    def __init__(self, workers: int | None = None):
         self.workers = workers or os.cpu_count() or 1
         self._executor = None
-        if self.workers > 1 and expected_ballots >= PARALLEL_MIN_BALLOTS:
-            self._executor = ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=multiprocessing.get_context("spawn")
-            )
-        self._jobs: list[tuple[tally.EnvelopeData, Future | None]] = []
+        self._ballots = 0
+        self._jobs: list[list] = []  # [data, future or None]
 
     @property
     def parallel(self) -> bool:
         return self._executor is not None
 
     def submit(self, data: tally.EnvelopeData) -> None:
-        future = self._executor.submit(tally.tally_envelope, data) if self._executor else None
-        self._jobs.append((data, future))
+        self._jobs.append([data, None])
+        self._ballots += len(data.ballots) if isinstance(data.ballots, list) else data.ballots.num_voters
+        if self._executor is None and self.workers > 1 and self._ballots >= PARALLEL_MIN_BALLOTS:
+            self._executor = ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=multiprocessing.get_context("spawn")
+            )
+        if self._executor is not None:
+            for job in self._jobs:
+                if job[1] is None:
+                    job[1] = self._executor.submit(tally.tally_envelope, tally.packed(job[0]))
 
     def outcomes(self) -> list[tally.EnvelopeOutcome]:
         """Every submitted envelope's outcome; an error in an envelope's data is raised as is."""
@@ -53,7 +62,7 @@ class TallyPool:
                     continue
                 try:
                     results.append(future.result())
-                except BrokenProcessPool:  # a worker died (out of memory, killed): count it here
+                except BrokenProcessPool:  # a worker could not start or died: count it here
                     results.append(tally.tally_envelope(data))
         finally:
             self.close()

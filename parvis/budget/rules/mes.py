@@ -116,10 +116,9 @@ class _Run:
         self.costs = costs
         self.cf, self.util, self.uf = sup.numbers(election, utility)
         n_types = len(sup.mult)
-        self.bud = np.full(n_types, self.b0f)
         self.sig = np.ones(n_types, dtype=np.int64)
         # signature 0: nothing left (exactly); 1: untouched initial share
-        self.sig_f = np.zeros(max(16, 4 * n_types), dtype=np.float64)
+        self.sig_f = np.zeros(1024, dtype=np.float64)  # grows with the signatures
         self.sig_f[1] = self.b0f
         self.sig_parent = [0, 0]
         self.sig_round = [-1, -1]
@@ -248,9 +247,7 @@ class _Run:
             self.n_sigs = need
         table = np.zeros(int(sigs[-1]) + 1, dtype=np.int64)  # old signature -> new one
         table[sigs] = new_ids
-        s = self.s.sup[j]
-        self.sig[s] = table[sig_s]
-        self.bud[s] = self.sig_f[self.sig[s]]
+        self.sig[self.s.sup[j]] = table[sig_s]
 
     # -- the rule ------------------------------------------------------------------------------
     def run(self, candidates: list[int]) -> list[int]:
