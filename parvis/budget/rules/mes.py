@@ -24,7 +24,6 @@ rational arithmetic gives; the explanation (rho, payers, money left) is exact as
 from __future__ import annotations
 
 import heapq
-import math
 from fractions import Fraction
 
 import numpy as np
@@ -125,6 +124,12 @@ class _Run:
         self.n_sigs = 2
         self.sig_exact: dict[int, Fraction] = {0: Fraction(0), 1: b0}
         self.rounds: list[tuple[int, np.ndarray, list[int]]] = []  # project, groups' sigs, weights
+        # what the Add1 search needs to compare two runs (see add1.py)
+        self.chosen: list[int] = []
+        self.round_rho: list[float] = []  # the winner's price, round by round
+        self.round_exact: list[Fraction | None] = []  # and its exact value, when known for free
+        self.pay_log: list[tuple[np.ndarray, np.ndarray]] = []  # supporters, their new signatures
+        self.chains = None
         self.q_exact: dict[int, Fraction] = {}
         self.unaffordable_at: dict[int, int] = {}
         self.exact_fast: dict[int, Fraction] = {}  # exact rho known from the last float evaluation
@@ -247,7 +252,9 @@ class _Run:
             self.n_sigs = need
         table = np.zeros(int(sigs[-1]) + 1, dtype=np.int64)  # old signature -> new one
         table[sigs] = new_ids
-        self.sig[self.s.sup[j]] = table[sig_s]
+        new_sig = table[sig_s]
+        self.sig[self.s.sup[j]] = new_sig
+        self.pay_log.append((self.s.sup[j], new_sig))
 
     # -- the rule ------------------------------------------------------------------------------
     def run(self, candidates: list[int]) -> list[int]:
@@ -283,6 +290,7 @@ class _Run:
             if not evaluated:
                 break
             near = [j for rho, j in evaluated if rho - self.err(j, rho) <= best + best_err]
+            exact = {}
             if len(near) == 1:
                 winner = near[0]
             else:
@@ -293,11 +301,51 @@ class _Run:
             chosen.append(winner)
             for rho, j in evaluated:
                 if j == winner:
+                    self.round_rho.append(rho)
+                    self.round_exact.append(exact.get(j, self.exact_fast.get(j)))
                     self.pay(j, rho * self.uf[j])
                     dirty |= self.s.overlap[j]
                 else:
                     heapq.heappush(heap, (rho, j))
+        self.chosen = chosen
         return chosen
+
+    def replay(self, order: list[int]) -> bool:
+        """Fund ``order`` in turn (another run's outcome) at this run's budget, comparing nothing:
+        a fraction of a run. False if one of them is unaffordable."""
+        for j in order:
+            rho = self.float_rho(j)
+            if rho is None:
+                return False
+            self.round_rho.append(rho)
+            self.round_exact.append(self.exact_fast.get(j))
+            self.pay(j, rho * self.uf[j])
+        self.chosen = list(order)
+        return True
+
+    def affordable(self, j: int) -> bool:
+        """Can j's supporters pay for it now (decided exactly near the boundary)?"""
+        sigs, ws, _ = self.held(j)
+        avail = float(self.sig_f[sigs] @ ws)
+        c = self.cf[j]
+        margin = _REL * c + _ABS * self.b0f * self.s.weight[j]
+        if avail < c - margin:
+            return False
+        if avail > c + margin:
+            return True
+        return self.exact_rho(j) is not None
+
+    def equal_share_price(self, j: int, sigs: np.ndarray, w: np.ndarray) -> Fraction | None:
+        """Exact price of j for supporters holding signatures ``sigs`` (weights ``w``) when each of
+        them has exactly nothing left or surely more than the equal share; None when not sure."""
+        zero = sigs == 0
+        payers = int(w[~zero].sum())
+        if payers == 0:
+            return None
+        q = self.cf[j] / payers
+        if self.sig_f[sigs[~zero]].min() > q * (1 + 1e-9) + _ABS * self.b0f:
+            return self.costs[j] / payers / self.util[j]
+        return None
 
 
 def _candidates(election: Election, sup: _Supports, utility: str) -> tuple[list[int], list[int]]:
@@ -355,46 +403,12 @@ def equal_shares(
 
 def _add1(election, sup, utility, rank, completion, step, exhaustive_stop, free, cands):
     """MES, rerun with a growing per-voter budget when an Add1 completion is asked for."""
-    budget, costs, n = election.budget, election.costs, sup.num_voters
-    b_first = budget / n
-    run = _Run(election, sup, utility, rank, b_first)
-    chosen = free + run.run(cands)
-    runs, k = 1, 0
-    if completion != "none":
-        cand_costs = sorted((costs[j], j) for j in cands)
-        prev_k, prev_chosen, prev_run = None, list(free), None
-        while True:
-            spent = sum((costs[j] for j in chosen), Fraction(0))
-            if spent > budget:
-                # keep the previous outcome, as pabutools does
-                chosen, k, run = prev_chosen, prev_k, prev_run
-                if run is None and k is not None:  # skipped to (see below): rerun it for the explanation
-                    run = _Run(election, sup, utility, rank, b_first + k * step)
-                    run.run(cands)
-                    runs += 1
-                break
-            if exhaustive_stop:
-                taken = set(chosen)
-                slack = budget - spent
-                if all(c > slack for c, j in cand_costs if j not in taken):
-                    break
-            elif len(chosen) == len(free) + len(cands):
-                break
-            prev_k, prev_chosen, prev_run = k, chosen, run
-            k += 1
-            if len(chosen) == len(free):
-                # MES funded nothing: no project was affordable with everyone's full share, and none
-                # is until the share reaches the lowest cost per supporter, so every step below
-                # that one gives the same empty outcome.
-                first = min(costs[j] / sup.weight[j] for j in cands)
-                jump = math.ceil((first - b_first) / step)
-                if jump > k:
-                    k = jump
-                    prev_k, prev_run = k - 1, None
-            run = _Run(election, sup, utility, rank, b_first + k * step)
-            chosen = free + run.run(cands)
-            runs += 1
-    return chosen, run, runs, k
+    if completion == "none":
+        run = _Run(election, sup, utility, rank, election.budget / sup.num_voters)
+        return free + run.run(cands), run, 1, 0
+    from . import add1  # add1 builds on this module's runs
+
+    return add1.search(election, sup, utility, rank, step, exhaustive_stop, free, cands)
 
 
 def _outcome(

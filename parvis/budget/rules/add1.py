@@ -1,0 +1,278 @@
+"""The Add1 completion of the Method of Equal Shares, skipping the steps proved to change nothing.
+
+pabutools' Add1 reruns MES with each voter's budget raised by a fixed step until the outcome is
+exhaustive (or no longer fits the budget: then the previous one is kept). That is one full run per
+step: 1,618 on Toulouse 2022, 22,001 on Budapest 2024, thousands in a participatory budget's small
+reserved stage. Where the outcome is stable over many steps, we *probe* a step h ahead: replay the
+current outcome at h's budget (no comparisons: a fraction of a run) and, when a certificate proves
+that every budget in between funds the same projects, jump to h. A failed probe costs a replay; the
+search then steps one run at a time, and probes less often while probes keep failing, so it is never
+much slower than the loop (``linear``, kept as the reference the tests compare with) and gives the
+same step and the same outcome.
+
+The certificate rests on three facts about MES with cost or approval utility, where all supporters
+of a project value it the same:
+
+1. Funding two projects with no supporter in common commutes. So what a run computes depends only on
+   its *trace*: the funded projects and, for each pair sharing a supporter, which came first.
+   After any downward-closed part D of the trace the voters' budgets are determined.
+2. For a fixed trace, every voter's budget after any such D is nondecreasing in the initial
+   per-voter budget b (a payer keeps max(0, budget - q), and the equal share q falls as budgets
+   rise), so a funded project's price pi_r(b) is nonincreasing in b; and any project's price can
+   only rise as more of the trace is funded.
+3. A run picks, among affordable projects, the lowest (price, tie-break rank); prices never fall
+   during a run.
+
+Let the run at b_lo and the replay at b_hi have the same trace T, with U_r = pi_r(b_lo) >= pi_r(b) and
+L_r = pi_r(b_hi) <= pi_r(b) for b in [b_lo, b_hi]. If U_p <= L_x whenever p precedes x in T, then when
+r is the cheapest ready project of T at b, every funded w with U_w < L_r, and everything preceding r
+or such a w, is already funded (call it before(r)). If moreover, for every r and every project j that
+may still be waiting and not ready then (not funded, or funded after r in T and not ready after
+before(r)):
+
+    (U_r, rank r)  <  (price of j at b_hi after before(r), rank j)
+
+then, by induction over the run's steps, some ready project of T is always cheaper than any project
+that would leave T; and what the replay leaves unfunded at b_hi, unaffordable there, is unaffordable
+below. So every b in [b_lo, b_hi] funds T's projects. Comparisons are made in floats with a margin;
+within it, on exact values when they are known for free, else the certificate fails (conservative).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+
+from .mes import _ABS, _REL, _float_share, _Run, _Supports, _waterfill
+
+#: A probe looks this many steps ahead at first, twice as far after each success.
+FIRST_SPAN = 4
+#: After a failed probe, full steps before the next one: 2, then four times as many after each failure.
+MAX_COOLDOWN = 1024
+
+
+def linear(election, sup: _Supports, utility, rank, step, exhaustive_stop, free, cands):
+    """The step-by-step loop, as pabutools runs it: the reference the search must agree with."""
+    b_first = election.budget / sup.num_voters
+    run = _Run(election, sup, utility, rank, b_first)
+    run.run(cands)
+    runs, k, prev = 1, 0, None
+    while True:
+        state = _state(election, run, free, cands, exhaustive_stop)
+        if state == "over":
+            if prev is None:
+                return list(free), None, runs, None
+            run, k = prev, k - 1
+            break
+        if state == "done":
+            break
+        prev = run
+        k += 1
+        run = _Run(election, sup, utility, rank, b_first + k * step)
+        run.run(cands)
+        runs += 1
+    return free + run.chosen, run, runs, k
+
+
+def search(election, sup: _Supports, utility, rank, step, exhaustive_stop, free, cands):
+    """The same answer as ``linear``: (funded projects, the run, MES runs and replays, step)."""
+    b_first = election.budget / sup.num_voters
+
+    def run_at(k: int) -> _Run:
+        r = _Run(election, sup, utility, rank, b_first + k * step)
+        r.run(cands)
+        return r
+
+    k, cur, runs = 0, run_at(0), 1
+    state = _state(election, cur, free, cands, exhaustive_stop)
+    if state == "over":  # cannot happen with MES at budget/n, kept for the loop's semantics
+        return list(free), None, runs, None
+    span, cooldown, wait = FIRST_SPAN, 2, 0
+    while state != "done":
+        if not cur.chosen:
+            # MES funded nothing: no project is affordable with everyone's full share, and none is
+            # until the share reaches the lowest cost per supporter; every step below gives nothing.
+            first = min(election.costs[j] / sup.weight[j] for j in cands)
+            jump = -((b_first - first) // step)  # ceil((first - b_first) / step)
+            if jump > k + 1:
+                k = int(jump) - 1
+                cur = _Run(election, sup, utility, rank, b_first + k * step)  # funds nothing either
+                cur.chosen = []
+        elif wait == 0:
+            h = k + span
+            probe = _Run(election, sup, utility, rank, b_first + h * step)
+            runs += 1
+            if probe.replay(cur.chosen) and certified(cur, probe, sup, rank, cands):
+                k, cur = h, probe  # every step up to h funds what cur funds: neither done nor over
+                span, cooldown = 2 * span, 2
+                continue
+            span, wait, cooldown = FIRST_SPAN, cooldown, min(4 * cooldown, MAX_COOLDOWN)
+        else:
+            wait -= 1
+        nxt = run_at(k + 1)
+        runs += 1
+        next_state = _state(election, nxt, free, cands, exhaustive_stop)
+        if next_state == "over":
+            break
+        k, cur, state = k + 1, nxt, next_state
+    return free + cur.chosen, cur, runs, k
+
+
+def _state(election, run: _Run, free, cands, exhaustive_stop) -> str | None:
+    """"over" (costs more than the budget), "done" (the completion stops here) or None (go on)."""
+    costs, budget = election.costs, election.budget
+    chosen = free + run.chosen
+    spent = sum((costs[j] for j in chosen), Fraction(0))
+    if spent > budget:
+        return "over"
+    taken = set(chosen)
+    if exhaustive_stop:
+        slack = budget - spent
+        if all(costs[j] > slack for j in cands if j not in taken):
+            return "done"
+    elif len(chosen) == len(free) + len(cands):
+        return "done"
+    return None
+
+
+class _Chains:
+    """For a run: each voter group's signature after each of its payments, in the run's order."""
+
+    def __init__(self, run: _Run):
+        n_groups = len(run.s.mult)
+        count = np.zeros(n_groups, dtype=np.int64)
+        for s, _ in run.pay_log:
+            count[s] += 1
+        depth = int(count.max()) if run.pay_log else 0
+        self.sig = np.ones((n_groups, depth + 1), dtype=np.int64)  # column 0: the untouched share
+        self.member = np.zeros((n_groups, len(run.pay_log)), dtype=np.float32)
+        count[:] = 0
+        for k, (s, new) in enumerate(run.pay_log):
+            count[s] += 1
+            self.sig[s, count[s]] = new
+            self.member[s, k] = 1.0
+
+
+def _chains(run: _Run) -> _Chains:
+    if run.chains is None:
+        run.chains = _Chains(run)
+    return run.chains
+def certified(lo: _Run, hi: _Run, sup: _Supports, rank, cands) -> bool:
+    """True when every per-voter budget between lo's and hi's funds what both fund (see above)."""
+    winners = lo.chosen
+    m = len(winners)
+    if m != len(hi.chosen) or set(winners) != set(hi.chosen):
+        return False
+    funded = set(winners)
+    if any(hi.affordable(j) for j in cands if j not in funded):
+        return False  # hi is a replay that a run at b_hi would have gone on from
+    if m == 0:
+        return True  # nothing affordable at b_hi, hence nothing below it
+    idx = np.asarray(winners, dtype=np.int64)
+    overlap = np.triu(sup.overlap[np.ix_(idx, idx)], 1)  # [t1, t2]: t1 before t2 in lo, sharing voters
+    hi_pos = {j: t for t, j in enumerate(hi.chosen)}
+    order_hi = np.array([hi_pos[j] for j in winners])
+    if (overlap & (order_hi[:, None] > order_hi[None, :])).any():
+        return False  # two projects sharing a supporter came in another order: another trace
+    pred = np.zeros((m, m), dtype=bool)  # pred[t]: what precedes winner t in the trace
+    for t in range(1, m):
+        direct = overlap[:t, t]
+        if direct.any():
+            row = pred[:t][direct].any(axis=0)
+            row[:t] |= direct
+            pred[t] = row
+    # upper (at b_lo) and lower (at b_hi) bounds of each winner's price, in lo's order
+    up = np.asarray(lo.round_rho)
+    low = np.asarray(hi.round_rho)[order_hi]
+    up_err = np.array([lo.err(j, p) for j, p in zip(winners, up, strict=True)])
+    low_err = np.array([hi.err(j, p) for j, p in zip(winners, low, strict=True)])
+    # prices never fall along the trace: pi_p(b_lo) <= pi_x(b_hi) when p precedes x
+    close = overlap & ((up + up_err)[:, None] >= (low - low_err)[None, :])
+    for t1, t2 in zip(*np.nonzero(close), strict=True):
+        a, b = lo.round_exact[t1], hi.round_exact[order_hi[t2]]
+        if a is None or b is None or a > b:
+            return False  # not provably in order (an exact value would cost more than a run)
+    # what is surely funded when winner t is the cheapest ready one: its predecessors, and every
+    # winner surely cheaper than it (and what precedes those)
+    before = pred | ((up + up_err)[None, :] < (low - low_err)[:, None])
+    before |= (before.astype(np.float32) @ pred.astype(np.float32)) > 0
+    lo_pos = {j: t for t, j in enumerate(winners)}
+    others = np.asarray(cands, dtype=np.int64)
+    # pairs (winner t, project j) to check: every project not funded, every funded one that may
+    # still be waiting, not ready, when t is
+    need = np.ones((m, len(others)), dtype=bool)
+    for col, j in enumerate(others.tolist()):
+        if j in lo_pos:
+            x = lo_pos[j]
+            need[:, col] = ~before[:, x] & (pred[x][None, :] & ~before).any(axis=1)
+            need[x, col] = False
+    # cheap lower bound on j's price: before anything is funded, at b_hi
+    weight = np.array([sup.weight[j] for j in others], dtype=np.float64)
+    cost = np.array([lo.cf[j] for j in others])
+    util = np.array([lo.uf[j] for j in others])
+    held = hi.b0f * weight
+    margin = _REL * cost + _ABS * hi.b0f * weight
+    first = cost / (weight * util)
+    lower = first - (_REL * first + (_ABS * hi.b0f + 1e-13 * cost) / util)
+    lower = np.where(held > cost + margin, lower, np.where(held < cost - margin, np.inf, -np.inf))
+    todo = need & ~((up + up_err)[:, None] < lower[None, :])
+    if not todo.any():
+        return True
+    chains = _chains(hi)
+    before_hi = before[:, [lo_pos[j] for j in hi.chosen]]  # columns in hi's order
+    # depth[g, t]: how many of group g's payments are surely made when winner t is the cheapest
+    depth = (chains.member @ before_hi.T.astype(np.float32)).astype(np.int64)
+    ov_hi = sup.overlap[:, hi.chosen]
+    for col in np.flatnonzero(todo.any(axis=0)).tolist():
+        j = int(others[col])
+        if not _project_waits(lo, hi, rank, chains, depth, before_hi & ov_hi[j], up, up_err, j, todo[:, col]):
+            return False
+    return True
+
+
+def _project_waits(lo, hi, rank, chains, depth, before_j, pi, pi_err, j, rows) -> bool:
+    """The inequality for project j against each winner t flagged in ``rows``: j's price at b_hi
+    after what is surely funded when t is the cheapest ready project exceeds t's price at b_lo."""
+    s = hi.s.sup[j]
+    w = hi.s.supw[j]
+    c = hi.cf[j]
+    known: dict[bytes, tuple[float, np.ndarray]] = {}
+    for t in np.flatnonzero(rows).tolist():
+        key = before_j[t].tobytes()  # j's price depends only on the funded projects it overlaps
+        if key not in known:
+            sigs = chains.sig[s, depth[s, t]]
+            known[key] = (_price(hi, j, sigs, w, c), sigs)
+        rho, sigs = known[key]
+        if rho == np.inf:
+            continue
+        r = lo.chosen[t]
+        err = hi.err(j, rho)
+        if pi[t] + pi_err[t] < rho - err:
+            continue
+        if pi[t] - pi_err[t] > rho + err:
+            return False
+        exact_pi, exact_rho = lo.round_exact[t], hi.equal_share_price(j, sigs, w)
+        if exact_pi is None or exact_rho is None or (exact_pi, rank[r]) >= (exact_rho, rank[j]):
+            return False  # not provably after t (an exact value would cost more than a run)
+    return True
+
+
+def _price(hi: _Run, j: int, sigs: np.ndarray, w: np.ndarray, c: float) -> float:
+    """Float price of j for supporters holding signatures ``sigs`` (inf: unaffordable)."""
+    b = hi.sig_f[sigs]
+    avail = float(b @ w)
+    margin = _REL * c + _ABS * hi.b0f * float(w.sum())
+    if avail < c - margin:
+        return np.inf
+    if avail <= c + margin:
+        exact = _exact_price(hi, j, sigs, w)
+        return np.inf if exact is None else float(exact)
+    return _float_share(b, w, c) / hi.uf[j]
+
+
+def _exact_price(hi: _Run, j: int, sigs: np.ndarray, w: np.ndarray) -> Fraction | None:
+    distinct, inv = np.unique(sigs, return_inverse=True)
+    weights = np.bincount(inv, weights=w).astype(np.int64).tolist()
+    q = _waterfill([hi.exact_sig(int(x)) for x in distinct], weights, hi.costs[j])
+    return None if q is None else q / hi.util[j]
