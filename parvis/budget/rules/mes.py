@@ -56,14 +56,15 @@ def _waterfill(values: list[Fraction], weights: list[int], cost: Fraction) -> Fr
 def _float_share(b: np.ndarray, w: np.ndarray, c: float) -> float:
     """Float water-filling: the equal share q with sum(w * min(b, q)) = c, for supporters holding
     ``b`` with weights ``w`` (the caller checked that they can afford c)."""
-    order = np.argsort(b)
+    order = b.argsort()
     bs = b[order]
     ws = w[order]
-    paid = np.concatenate(([0.0], np.cumsum(ws * bs)[:-1]))
-    rem = float(w.sum()) - np.concatenate(([0.0], np.cumsum(ws)[:-1]))
+    spent = ws * bs
+    paid = spent.cumsum() - spent  # what the poorer supporters hold, before each one
+    rem = float(w.sum()) - (ws.cumsum() - ws)  # weight of this supporter and the richer ones
     qk = (c - paid) / rem
-    ok = np.flatnonzero(qk <= bs * (1 + 1e-15) + 1e-300)
-    k = int(ok[0]) if len(ok) else len(bs) - 1
+    ok = qk <= bs * (1 + 1e-15) + 1e-300
+    k = int(ok.argmax()) if ok.any() else len(bs) - 1
     return float(qk[k])
 
 
@@ -133,6 +134,7 @@ class _Run:
         self.q_exact: dict[int, Fraction] = {}
         self.unaffordable_at: dict[int, int] = {}
         self.exact_fast: dict[int, Fraction] = {}  # exact rho known from the last float evaluation
+        self.last_held: dict[int, tuple] = {}  # each project's supporters at its last evaluation
 
     # -- exact side ---------------------------------------------------------------------------
     def exact_sig(self, s: int) -> Fraction:
@@ -193,9 +195,9 @@ class _Run:
         counted (bincount) rather than sorted whenever signatures are few for the supporters."""
         sig_s = self.sig[self.s.sup[j]]
         w = self.s.supw[j]
-        if self.n_sigs <= 4 * len(sig_s):
+        if self.n_sigs <= max(4 * len(sig_s), 32_768):  # counting beats sorting up to there
             total = np.bincount(sig_s, weights=w, minlength=self.n_sigs)
-            sigs = np.flatnonzero(total)
+            sigs = total.nonzero()[0]
             return sigs, total[sigs], sig_s
         sigs, inv = np.unique(sig_s, return_inverse=True)
         return sigs, np.bincount(inv, weights=w), sig_s
@@ -208,7 +210,9 @@ class _Run:
         is where exact ties (equal numbers of payers) come from, so it keeps tie checks cheap.
         """
         self.exact_fast.pop(j, None)
-        sigs, ws, _ = self.held(j)
+        held = self.held(j)
+        self.last_held[j] = held  # still true when j is funded: nothing paid since (else j is dirty)
+        sigs, ws, _ = held
         b = self.sig_f[sigs]
         avail = float(b @ ws)
         c = self.cf[j]
@@ -232,7 +236,7 @@ class _Run:
 
     def pay(self, j: int, q: float) -> None:
         """Every supporter pays ``q`` or all they have left; supporters sharing a signature move together."""
-        sigs, ws, sig_s = self.held(j)
+        sigs, ws, sig_s = self.last_held.pop(j, None) or self.held(j)
         weights = ws.astype(np.int64).tolist()
         k = len(self.rounds)
         self.rounds.append((j, sigs, weights))
