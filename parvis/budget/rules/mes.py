@@ -195,7 +195,7 @@ class _Run:
         counted (bincount) rather than sorted whenever signatures are few for the supporters."""
         sig_s = self.sig[self.s.sup[j]]
         w = self.s.supw[j]
-        if self.n_sigs <= max(4 * len(sig_s), 32_768):  # counting beats sorting up to there
+        if self.n_sigs <= 16 * len(sig_s) + 1024:  # counting beats sorting up to there
             total = np.bincount(sig_s, weights=w, minlength=self.n_sigs)
             sigs = total.nonzero()[0]
             return sigs, total[sigs], sig_s
