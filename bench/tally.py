@@ -127,7 +127,9 @@ def main(argv=None) -> None:
                 continue
             seconds = time.perf_counter() - t
             if args.no_pabutools:
-                row.append(f"{seconds:.3f}")
+                steps = outcome.details.get("add1_steps")
+                runs = f" ({steps:,} steps, {outcome.details['runs']:,} MES runs)" if steps else ""
+                row.append(f"{seconds:.3f}{runs}")
                 continue
             theirs = pabutools_run(path, name, args.pabutools_timeout)
             if theirs is None:

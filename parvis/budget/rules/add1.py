@@ -260,15 +260,17 @@ def _project_waits(lo, hi, rank, chains, depth, before_j, pi, pi_err, j, rows) -
 
 def _price(hi: _Run, j: int, sigs: np.ndarray, w: np.ndarray, c: float) -> float:
     """Float price of j for supporters holding signatures ``sigs`` (inf: unaffordable)."""
-    b = hi.sig_f[sigs]
-    avail = float(b @ w)
+    total = np.bincount(sigs, weights=w, minlength=hi.n_sigs)  # supporters sharing a budget, counted
+    held = total.nonzero()[0]
+    b, weights = hi.sig_f[held], total[held]
+    avail = float(b @ weights)
     margin = _REL * c + _ABS * hi.b0f * float(w.sum())
     if avail < c - margin:
         return np.inf
     if avail <= c + margin:
         exact = _exact_price(hi, j, sigs, w)
         return np.inf if exact is None else float(exact)
-    return _float_share(b, w, c) / hi.uf[j]
+    return _float_share(b, weights, c) / hi.uf[j]
 
 
 def _exact_price(hi: _Run, j: int, sigs: np.ndarray, w: np.ndarray) -> Fraction | None:
