@@ -26,8 +26,9 @@ PARALLEL_MIN_BALLOTS = 50_000
 class TallyPool:
     """``submit(data)`` each envelope's ``EnvelopeData``, then ``outcomes()`` in the same order.
 
-    Workers start once the envelopes submitted so far hold ``PARALLEL_MIN_BALLOTS`` ballots (the
-    city-wide envelope, read first, usually decides), and take over what was submitted before.
+    Workers start once the envelopes submitted so far hold ``PARALLEL_MIN_BALLOTS`` ballots counted by
+    Equal Shares or majority judgment (the city-wide envelope, read first, usually decides), and take
+    over what was submitted before.
     """
 
     def __init__(self, workers: int | None = None):
@@ -42,7 +43,8 @@ class TallyPool:
 
     def submit(self, data: tally.EnvelopeData) -> None:
         self._jobs.append([data, None])
-        self._ballots += len(data.ballots) if isinstance(data.ballots, list) else data.ballots.num_voters
+        if data.rule != "greedy":  # greedy is a sort: faster here than in a worker that must start
+            self._ballots += len(data.ballots) if isinstance(data.ballots, list) else data.ballots.num_voters
         if self._executor is None and self.workers > 1 and self._ballots >= PARALLEL_MIN_BALLOTS:
             self._executor = ProcessPoolExecutor(
                 max_workers=self.workers, mp_context=multiprocessing.get_context("spawn")
