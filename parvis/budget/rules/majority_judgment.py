@@ -26,17 +26,20 @@ def majority_grades(election: Election, missing_grade=None) -> list[tuple[Fracti
     if profile.values is None:
         raise ValueError(f"majority judgment needs grade (scoring) ballots, not {profile.vote_type} ballots")
     n = profile.num_voters
-    values = [Fraction(v) for v in profile.values]
-    scale = sorted(set(values))
+    raw = profile.values
+    exact = {v: Fraction(v) for v in set(raw)}  # a few distinct grades among a million values
+    scale = sorted(set(exact.values()))
     lowest = min(scale[0], Fraction(0)) if scale else Fraction(0)
     missing = lowest if missing_grade is None else Fraction(str(missing_grade))
     if missing not in scale:
         scale = sorted({*scale, missing})
     level = {g: i for i, g in enumerate(scale)}
-    hist = np.zeros((len(election.project_ids), len(scale)), dtype=np.int64)
-    np.add.at(
-        hist, (profile.indices, np.fromiter((level[v] for v in values), dtype=np.int64, count=len(values))), 1
-    )
+    code = {v: level[g] for v, g in exact.items()}
+    levels = np.fromiter(map(code.__getitem__, raw), dtype=np.int64, count=len(raw))
+    width = len(scale)
+    n_proj = len(election.project_ids)
+    cells = profile.indices.astype(np.int64) * width + levels
+    hist = np.bincount(cells, minlength=n_proj * width).reshape(n_proj, width)
     graded = hist.sum(axis=1)
     hist[:, level[missing]] += n - graded
     out = []
