@@ -179,7 +179,7 @@ def main():
         f"{os.cpu_count()} CPUs"
     )
     print(
-        f"all 21 envelopes, end to end (read, tally on {os.cpu_count()} CPUs, store): {total:.2f} s; "
+        f"all 21 envelopes, end to end (read, tally on up to {os.cpu_count()} CPUs, store): {total:.2f} s; "
         f"Paris-wide envelope: {len(results[0].data['selected'])} funded"
     )
     if args.sequential:

@@ -27,8 +27,8 @@ class TallyPool:
     """``submit(data)`` each envelope's ``EnvelopeData``, then ``outcomes()`` in the same order.
 
     Workers start once the envelopes submitted so far hold ``PARALLEL_MIN_BALLOTS`` ballots counted by
-    Equal Shares or majority judgment (the city-wide envelope, read first, usually decides), and take
-    over what was submitted before.
+    the Method of Equal Shares (the city-wide envelope, read first, usually decides), and take over
+    what was submitted before.
     """
 
     def __init__(self, workers: int | None = None):
@@ -43,7 +43,7 @@ class TallyPool:
 
     def submit(self, data: tally.EnvelopeData) -> None:
         self._jobs.append([data, None])
-        if data.rule != "greedy":  # greedy is a sort: faster here than in a worker that must start
+        if data.rule == "mes":  # greedy and majority judgment are a sort and a count: faster here
             self._ballots += len(data.ballots) if isinstance(data.ballots, list) else data.ballots.num_voters
         if self._executor is None and self.workers > 1 and self._ballots >= PARALLEL_MIN_BALLOTS:
             self._executor = ProcessPoolExecutor(
