@@ -574,6 +574,9 @@ def paper_entry(request, slug, envelope_slug):
             ]
             if counts_mode == PaperMode.GRADE_COUNTS
             else [],
+            # after an error every form keeps what was typed, so the agent corrects rather than retypes
+            "count_rows": [(p, request.POST.get(f"count-{p.pk}", "0")) for p in projects],
+            "posted_mode": request.POST.get("mode", ""),
             "error": error,
             "batches": [(b, services.paper_batch_state(b)) for b in batches],
         },

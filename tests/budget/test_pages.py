@@ -371,3 +371,20 @@ def test_ballot_preview_without_javascript_stores_nothing(client, vote):
     assert r.status_code == 200
     assert "reste 300 000" in text(r).replace(",", " ")
     assert Ballot.objects.count() == 0
+
+
+def test_paper_page_keeps_what_was_typed_after_an_error(client, vote):
+    campaign, ps = vote["campaign"], vote["ps"]
+    url = reverse("budget:paper", args=[campaign.slug, "paris"])
+    client.force_login(make_agent())
+    # more votes for a project than ballots in the box: refused, the typed counts stay in their boxes
+    r = client.post(url, {"polling_place": "Mairie du 4e", "ballots_total": "3", f"count-{ps[0].pk}": "7"})
+    assert r.status_code == 400
+    page = r.content.decode()
+    assert f'name="count-{ps[0].pk}" value="7"' in page
+    assert 'value="Mairie du 4e"' in page
+    r = client.post(url, {"mode": "ballots", "polling_place": "École Curial", "ballots_text": "abc\n12"})
+    assert r.status_code == 400
+    page = r.content.decode()
+    assert ">abc\n12</textarea>" in page
+    assert 'id="place2" name="polling_place" value="École Curial"' in page
