@@ -1,7 +1,12 @@
 """Follow-up of winning projects and the inclusion dashboard."""
 
+import io
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from PIL import Image
 
 from parvis.budget import selectors, services
 from parvis.budget.models import BallotStyle, FollowUpUpdate, Project
@@ -75,3 +80,25 @@ def test_inclusion_per_1000_inhabitants(paris):
     )
     rows = {r["code"]: r for r in selectors.inclusion(campaign)}
     assert rows[row["code"]]["ideas"] == 2
+
+
+def test_followup_page_form_publishes_a_photo_with_its_description(client):
+    campaign = make_campaign(open_phase="vote")
+    env = make_envelope(campaign, amount=100, ballot_style=BallotStyle.APPROVAL)
+    win = make_project(env, cost=100)
+    services.ballot_submit(voter=make_voter(), envelope=env, choices=[win.pk])
+    env.campaign = set_phase(campaign, "results")
+    services.results_compute(actor=make_admin(), envelope=env)
+    buf = io.BytesIO()
+    Image.new("RGB", (40, 30), (10, 120, 200)).save(buf, "JPEG")
+    photo = SimpleUploadedFile("fontaine.jpg", buf.getvalue(), content_type="image/jpeg")
+    client.force_login(make_agent())
+    url = reverse("budget:followup_add", args=[campaign.slug, win.pk])
+    alt = "La fontaine remise en eau"
+    form = {"status": "delivered", "body": "La fontaine coule de nouveau.", "photo": photo, "photo_alt": alt}
+    r = client.post(url, form)
+    assert r.status_code == 302
+    update = FollowUpUpdate.objects.get()
+    assert update.photo_alt == alt
+    page = client.get(win.get_absolute_url()).content.decode()
+    assert f'src="{update.photo.url}" alt="{alt}"' in page
