@@ -36,5 +36,3 @@ def test_groups_are_the_distinct_support_sets_in_order_of_first_appearance(data)
         start += length
     assert got == naive_groups(votes)
     assert start == len(projects)
-    rows, mult = profile.distinct_supports()
-    assert [(tuple(r.tolist()), m) for r, m in zip(rows, mult.tolist(), strict=True)] == got

@@ -44,7 +44,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from .mes import _ABS, _REL, _float_share, _Run, _Supports, _waterfill
+from .mes import _ABS, _REL, _Run, _Supports
 
 #: A probe looks this many steps ahead at first, twice as far after each success.
 FIRST_SPAN = 4
@@ -98,7 +98,6 @@ def search(election, sup: _Supports, utility, rank, step, exhaustive_stop, free,
             if jump > k + 1:
                 k = int(jump) - 1
                 cur = _Run(election, sup, utility, rank, b_first + k * step)  # funds nothing either
-                cur.chosen = []
         elif wait == 0:
             h = k + span
             probe = _Run(election, sup, utility, rank, b_first + h * step)
@@ -236,14 +235,12 @@ def _project_waits(lo, hi, rank, chains, depth, before_j, pi, pi_err, j, rows) -
     after what is surely funded when t is the cheapest ready project exceeds t's price at b_lo."""
     s = hi.s.sup[j]
     w = hi.s.supw[j]
-    c = hi.cf[j]
-    known: dict[bytes, tuple[float, np.ndarray]] = {}
+    known: dict[bytes, tuple[float, Fraction | None]] = {}
     for t in np.flatnonzero(rows).tolist():
         key = before_j[t].tobytes()  # j's price depends only on the funded projects it overlaps
         if key not in known:
-            sigs = chains.sig[s, depth[s, t]]
-            known[key] = (_price(hi, j, sigs, w, c), sigs)
-        rho, sigs = known[key]
+            known[key] = _price(hi, j, chains.sig[s, depth[s, t]], w)
+        rho, exact_rho = known[key]
         if rho == np.inf:
             continue
         r = lo.chosen[t]
@@ -252,29 +249,14 @@ def _project_waits(lo, hi, rank, chains, depth, before_j, pi, pi_err, j, rows) -
             continue
         if pi[t] - pi_err[t] > rho + err:
             return False
-        exact_pi, exact_rho = lo.round_exact[t], hi.equal_share_price(j, sigs, w)
+        exact_pi = lo.round_exact[t]
         if exact_pi is None or exact_rho is None or (exact_pi, rank[r]) >= (exact_rho, rank[j]):
             return False  # not provably after t (an exact value would cost more than a run)
     return True
 
 
-def _price(hi: _Run, j: int, sigs: np.ndarray, w: np.ndarray, c: float) -> float:
-    """Float price of j for supporters holding signatures ``sigs`` (inf: unaffordable)."""
-    total = np.bincount(sigs, weights=w, minlength=hi.n_sigs)  # supporters sharing a budget, counted
-    held = total.nonzero()[0]
-    b, weights = hi.sig_f[held], total[held]
-    avail = float(b @ weights)
-    margin = _REL * c + _ABS * hi.b0f * float(w.sum())
-    if avail < c - margin:
-        return np.inf
-    if avail <= c + margin:
-        exact = _exact_price(hi, j, sigs, w)
-        return np.inf if exact is None else float(exact)
-    return _float_share(b, weights, c) / hi.uf[j]
-
-
-def _exact_price(hi: _Run, j: int, sigs: np.ndarray, w: np.ndarray) -> Fraction | None:
-    distinct, inv = np.unique(sigs, return_inverse=True)
-    weights = np.bincount(inv, weights=w).astype(np.int64).tolist()
-    q = _waterfill([hi.exact_sig(int(x)) for x in distinct], weights, hi.costs[j])
-    return None if q is None else q / hi.util[j]
+def _price(hi: _Run, j: int, sigs: np.ndarray, w: np.ndarray) -> tuple[float, Fraction | None]:
+    """j's price at b_hi for supporters holding signatures ``sigs`` (inf: unaffordable), and its
+    exact value when known for free."""
+    rho, exact = hi.price(j, *hi.count(sigs, w))
+    return (np.inf, None) if rho is None else (rho, exact)

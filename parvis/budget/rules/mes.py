@@ -174,54 +174,59 @@ class _Run:
         return self.q_exact[k]
 
     def groups(self, j: int) -> tuple[np.ndarray, list[int]]:
-        sigs, inv = np.unique(self.sig[self.s.sup[j]], return_inverse=True)
-        weights = np.bincount(inv, weights=self.s.supw[j]).astype(np.int64).tolist()
-        return sigs, weights
+        """j's supporters: the distinct signatures and how many voters hold each."""
+        sigs, ws, _ = self.held(j)
+        return sigs, ws.astype(np.int64).tolist()
 
     def exact_rho(self, j: int) -> Fraction | None:
         if j in self.exact_fast:
             return self.exact_fast[j]
-        sigs, weights = self.groups(j)
-        q = _waterfill([self.exact_sig(int(s)) for s in sigs], weights, self.costs[j])
+        sigs, ws, _ = self.held(j)
+        return self.exact_price(j, sigs, ws)
+
+    def exact_price(self, j: int, sigs: np.ndarray, ws: np.ndarray) -> Fraction | None:
+        """Exact price of j for supporters holding signatures ``sigs`` (distinct, ``ws`` voters each)."""
+        q = _waterfill([self.exact_sig(int(s)) for s in sigs], ws.astype(np.int64).tolist(), self.costs[j])
         return None if q is None else q / self.util[j]
 
     # -- float side ----------------------------------------------------------------------------
     def err(self, j: int, rho: float) -> float:
         return _REL * rho + (_ABS * self.b0f + 1e-13 * self.cf[j]) / self.uf[j]
 
-    def held(self, j: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """j's supporters by signature: the distinct signatures, their total weights, and each
-        supporter's signature. Supporters sharing a payment history share a signature, so this is
-        counted (bincount) rather than sorted whenever signatures are few for the supporters."""
-        sig_s = self.sig[self.s.sup[j]]
-        w = self.s.supw[j]
+    def count(self, sig_s: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Distinct signatures among supporters holding ``sig_s`` (weights ``w``), and their total
+        weights. Supporters sharing a payment history share a signature, so this is counted
+        (bincount) rather than sorted whenever signatures are few for the supporters."""
         if self.n_sigs <= 16 * len(sig_s) + 1024:  # counting beats sorting up to there
             total = np.bincount(sig_s, weights=w, minlength=self.n_sigs)
             sigs = total.nonzero()[0]
-            return sigs, total[sigs], sig_s
+            return sigs, total[sigs]
         sigs, inv = np.unique(sig_s, return_inverse=True)
-        return sigs, np.bincount(inv, weights=w), sig_s
+        return sigs, np.bincount(inv, weights=w)
 
-    def float_rho(self, j: int) -> float | None:
-        """Float rho, None if unaffordable; exact fallback when affordability is within rounding.
+    def held(self, j: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """j's supporters now: distinct signatures, their weights, and each supporter's signature."""
+        sig_s = self.sig[self.s.sup[j]]
+        return (*self.count(sig_s, self.s.supw[j]), sig_s)
 
-        When every supporter either has exactly nothing left or surely holds more than the equal
-        share ``c / (payers)``, that share is the price and its exact value is known for free; this
-        is where exact ties (equal numbers of payers) come from, so it keeps tie checks cheap.
+    def price(self, j: int, sigs: np.ndarray, ws: np.ndarray) -> tuple[float | None, Fraction | None]:
+        """j's price (rho) for its supporters holding signatures ``sigs`` (distinct, ``ws`` voters each):
+        as a float (None: unaffordable), and exactly when that comes for free.
+
+        Affordability within rounding is decided exactly. When every supporter either has exactly
+        nothing left or surely holds more than the equal share ``c / payers``, that share is the
+        price and its exact value is known for free; this is where exact ties (equal numbers of
+        payers) come from, so it keeps tie checks cheap.
         """
-        self.exact_fast.pop(j, None)
-        held = self.held(j)
-        self.last_held[j] = held  # still true when j is funded: nothing paid since (else j is dirty)
-        sigs, ws, _ = held
         b = self.sig_f[sigs]
         avail = float(b @ ws)
         c = self.cf[j]
         margin = _REL * c + _ABS * self.b0f * self.s.weight[j]
         if avail < c - margin:
-            return None
+            return None, None
         if avail <= c + margin:
-            rho = self.exact_rho(j)
-            return None if rho is None else float(rho)
+            exact = self.exact_price(j, sigs, ws)
+            return (None, None) if exact is None else (float(exact), exact)
         if sigs[0] == 0:  # signature 0: exactly nothing left
             payers = self.s.weight[j] - int(ws[0])
             live = b[1:]
@@ -230,9 +235,20 @@ class _Run:
             live = b
         q = c / payers
         if live.min() > q * (1 + 1e-9) + _ABS * self.b0f:
-            self.exact_fast[j] = self.costs[j] / payers / self.util[j]
-            return q / self.uf[j]
-        return _float_share(b, ws, c) / self.uf[j]
+            return q / self.uf[j], self.costs[j] / payers / self.util[j]
+        return _float_share(b, ws, c) / self.uf[j], None
+
+    def float_rho(self, j: int) -> float | None:
+        """j's price now as a float (None if unaffordable); its exact value, when known for free,
+        is kept in ``exact_fast`` until j's supporters pay again."""
+        held = self.held(j)
+        self.last_held[j] = held  # still true when j is funded: nothing paid since (else j is dirty)
+        rho, exact = self.price(j, held[0], held[1])
+        if exact is None:
+            self.exact_fast.pop(j, None)
+        else:
+            self.exact_fast[j] = exact
+        return rho
 
     def pay(self, j: int, q: float) -> None:
         """Every supporter pays ``q`` or all they have left; supporters sharing a signature move together."""
@@ -330,26 +346,7 @@ class _Run:
     def affordable(self, j: int) -> bool:
         """Can j's supporters pay for it now (decided exactly near the boundary)?"""
         sigs, ws, _ = self.held(j)
-        avail = float(self.sig_f[sigs] @ ws)
-        c = self.cf[j]
-        margin = _REL * c + _ABS * self.b0f * self.s.weight[j]
-        if avail < c - margin:
-            return False
-        if avail > c + margin:
-            return True
-        return self.exact_rho(j) is not None
-
-    def equal_share_price(self, j: int, sigs: np.ndarray, w: np.ndarray) -> Fraction | None:
-        """Exact price of j for supporters holding signatures ``sigs`` (weights ``w``) when each of
-        them has exactly nothing left or surely more than the equal share; None when not sure."""
-        zero = sigs == 0
-        payers = int(w[~zero].sum())
-        if payers == 0:
-            return None
-        q = self.cf[j] / payers
-        if self.sig_f[sigs[~zero]].min() > q * (1 + 1e-9) + _ABS * self.b0f:
-            return self.costs[j] / payers / self.util[j]
-        return None
+        return self.price(j, sigs, ws)[0] is not None
 
 
 def _candidates(election: Election, sup: _Supports, utility: str) -> tuple[list[int], list[int]]:

@@ -48,12 +48,6 @@ class Profile:
         """Voters who put each project on their ballot (any points, even zero, count, as in pabutools)."""
         return np.bincount(self.indices, minlength=self.num_projects).astype(np.int64)
 
-    def distinct_supports(self) -> tuple[list[np.ndarray], np.ndarray]:
-        """Group voters by the set of projects on their ballot: each group's projects (sorted) and
-        its number of voters (see ``distinct_groups``)."""
-        lens, flat, mult = self.distinct_groups()
-        return np.split(flat, np.cumsum(lens)[:-1]) if len(lens) else [], mult
-
     def distinct_groups(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Group voters by the set of projects on their ballot, in order of first appearance:
         ``(lengths, projects, voters)`` — each group's number of projects, all groups' projects
