@@ -94,8 +94,9 @@ def ballots_from_grade_counts(total: int, grades: dict[str, dict[str, int]]) -> 
 
 
 def packed(data: EnvelopeData) -> EnvelopeData:
-    """The same envelope with its ballots as a ``Profile`` (numpy arrays): what is sent to another
-    process, where a list of a few hundred thousand small lists costs more to unpickle than to count."""
+    """The same envelope with its ballots as a ``Profile`` (numpy arrays, columns in ``costs`` order):
+    what the tally counts, and what is sent to another process, where a list of a few hundred
+    thousand small lists costs more to unpickle than to count."""
     if isinstance(data.ballots, Profile):
         return data
     return replace(data, ballots=_profile(data.ballots, list(data.costs), data.grades))
@@ -195,7 +196,7 @@ def tally_envelope(data: EnvelopeData) -> EnvelopeOutcome:
     if data.reserved > data.budget:
         raise ValueError("the reserved amount exceeds the envelope")
     all_ids = list(data.costs)
-    full = data.ballots if isinstance(data.ballots, Profile) else _profile(data.ballots, all_ids, data.grades)
+    full = packed(data).ballots
     votes = dict(zip(all_ids, full.support_counts().tolist(), strict=True))
     grade_array = np.asarray(full.values, dtype=np.int64) if full.values is not None else None
 
@@ -312,7 +313,7 @@ def to_election(data: EnvelopeData, names: dict[str, str] | None = None) -> Elec
         ids,
         [Fraction(data.costs[p]) for p in ids],
         Fraction(data.budget),
-        data.ballots if isinstance(data.ballots, Profile) else _profile(data.ballots, ids, data.grades),
+        packed(data).ballots,
         meta,
         project_meta,
     )
