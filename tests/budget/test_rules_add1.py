@@ -6,12 +6,13 @@ import os
 from fractions import Fraction
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from parvis.budget import rules
-from parvis.budget.rules import add1, mes
+from parvis.budget.rules import add1, add1_lockstep, mes
 from parvis.budget.rules.tiebreak import tie_order
 
 DATA = Path(__file__).resolve().parents[2] / "../shared/data/pabulib"
@@ -66,21 +67,24 @@ def test_search_gives_the_loops_step_and_outcome(probing, election, utility, inc
         assert run.b0 == want_run.b0
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        "Poland_Swiecie_2023",
-        "Poland_Wieliczka_2023_Green_Budget",
-        "Netherlands_Assen_2024",
-        "Switzerland_Zurich_D10",
-    ],
-)
-def test_search_gives_the_loops_answer_on_real_elections(probing, name):
+REAL = [
+    "Poland_Swiecie_2023",
+    "Poland_Wieliczka_2023_Green_Budget",
+    "Netherlands_Assen_2024",
+    "Switzerland_Zurich_D10",
+]
+
+
+def real_election(name):
     path = DATA / f"{name}.pb"
     if not path.exists():
         pytest.skip(f"{path} is absent: the shared pabulib data lives beside the repository")
-    election = rules.pabulib.read(path)
-    (chosen, _run, runs, k), (want_chosen, _r, want_runs, want_k) = both(election)
+    return rules.pabulib.read(path)
+
+
+@pytest.mark.parametrize("name", REAL)
+def test_search_gives_the_loops_answer_on_real_elections(probing, name):
+    (chosen, _run, runs, k), (want_chosen, _r, want_runs, want_k) = both(real_election(name))
     assert (chosen, k) == (want_chosen, want_k)
 
 
@@ -92,3 +96,78 @@ def test_search_skips_steps_where_the_outcome_is_stable():
     assert (chosen, k) == (want_chosen, want_k)
     assert k > 50
     assert runs < want_runs / 3
+
+
+# -- the lockstep path (cost utility): many steps at a time, exact reruns where floats are unsure
+
+
+def lockstep_and_loop(election, increment=1, exhaustive_stop=True):
+    sup = mes._Supports(election)
+    votes = [int(w) for w in sup.weight]
+    rank = tie_order("lexico", election.project_ids, election.costs, votes, None)
+    free, cands = mes._candidates(election, sup, "cost")
+    step = Fraction(increment)
+    got = add1_lockstep.lockstep(election, sup, rank, step, exhaustive_stop, cands)
+    want = add1.linear(election, sup, "cost", rank, step, exhaustive_stop, free, cands)
+    return got, want
+
+
+@pytest.fixture(params=["default", "blocks-of-1-2", "wide-margins"])
+def blocks(request, monkeypatch):
+    """Also cut blocks at every step or two, and widen the float margins a million times so that
+    near decisions (and their exact reruns) happen all the time."""
+    if request.param == "blocks-of-1-2":
+        monkeypatch.setattr(add1_lockstep, "FIRST_BLOCK", 1)
+        monkeypatch.setattr(add1_lockstep, "MAX_BLOCK", 2)
+    elif request.param == "wide-margins":
+        monkeypatch.setattr(add1_lockstep, "_REL", 1e-3)
+    return request.param
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    election=elections(),
+    increment=st.sampled_from([Fraction(1, 50), Fraction(1, 7), 1]),
+    exhaustive_stop=st.booleans(),
+)
+def test_lockstep_gives_the_loops_step_and_outcome(blocks, election, increment, exhaustive_stop):
+    (chosen, run, _runs, k), (want_chosen, want_run, _r, want_k) = lockstep_and_loop(
+        election, increment, exhaustive_stop
+    )
+    assert (chosen, k) == (want_chosen, want_k)
+    assert (run is None) == (want_run is None)
+    if run is not None:
+        assert run.b0 == want_run.b0
+
+
+def test_lockstep_ties_of_equal_payers_follow_the_tie_break():
+    # three projects of equal cost and equal support: exact ties (rho = 1 / payers) at every step
+    ballots = [{"1", "2", "3"}] * 6 + [{"4"}] * 2
+    election = rules.Election.from_data({"1": 30, "2": 30, "3": 30, "4": 50}, 100, ballots)
+    (chosen, _run, _runs, k), (want_chosen, _r, _w, want_k) = lockstep_and_loop(election)
+    assert (chosen, k) == (want_chosen, want_k)
+
+
+@pytest.mark.parametrize("wide_margins", [False, True])
+@pytest.mark.parametrize("name", [*REAL, "France_Toulouse_2019"])
+def test_lockstep_gives_the_loops_answer_on_real_elections(monkeypatch, name, wide_margins):
+    if wide_margins:
+        monkeypatch.setattr(add1_lockstep, "_REL", 1e-3)
+    (chosen, _run, _runs, k), (want_chosen, _r, _w, want_k) = lockstep_and_loop(real_election(name))
+    assert (chosen, k) == (want_chosen, want_k)
+
+
+def test_lockstep_sends_a_payment_within_rounding_of_zero_to_an_exact_run():
+    # 4 voters with 3 each: b (2) by two payers, then a (6) by three, one of whom holds 2 exactly:
+    # the water-filling share is 2, and floats leave that voter a rounding error instead of zero
+    ballots = [{"a", "c"}, {"a", "c"}, {"b"}, {"a", "b", "c"}]
+    election = rules.Election.from_data({"a": 6, "b": 2, "c": 10}, 12, ballots)
+    sup = mes._Supports(election)
+    free, cands = mes._candidates(election, sup, "cost")
+    rank = tie_order("lexico", election.project_ids, election.costs, sup.weight, None)
+    cf = np.array([float(c) for c in election.costs])
+    block = add1_lockstep._Block(sup, cf, np.asarray(rank), cands, np.array([3.0, 4.0]))
+    block.run()
+    assert block.sure.tolist() == [False, True]
+    (chosen, _run, _runs, k), (want_chosen, _r, _w, want_k) = lockstep_and_loop(election)
+    assert (chosen, k) == (want_chosen, want_k)

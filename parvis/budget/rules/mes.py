@@ -407,8 +407,10 @@ def _add1(election, sup, utility, rank, completion, step, exhaustive_stop, free,
     if completion == "none":
         run = _Run(election, sup, utility, rank, election.budget / sup.num_voters)
         return free + run.run(cands), run, 1, 0
-    from . import add1  # add1 builds on this module's runs
+    from . import add1, add1_lockstep  # both build on this module's runs
 
+    if utility == "cost" and add1_lockstep.suits(sup, cands):  # no free projects with cost utility
+        return add1_lockstep.lockstep(election, sup, rank, step, exhaustive_stop, cands)
     return add1.search(election, sup, utility, rank, step, exhaustive_stop, free, cands)
 
 
