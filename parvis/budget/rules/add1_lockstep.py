@@ -41,14 +41,37 @@ def suits(sup: _Supports, cands: list[int]) -> bool:
     return bool(cands) and sum(len(sup.sup[j]) for j in cands) <= MAX_MEAN_GROUPS * len(cands)
 
 
+class _Layout:
+    """Projects' supporter groups end to end (CSR), to gather many (row, project) pairs in one call."""
+
+    def __init__(self, sup: _Supports):
+        self.size = np.array([len(g) for g in sup.sup], dtype=np.int64)
+        self.start = np.concatenate(([0], np.cumsum(self.size)[:-1])) if len(self.size) else self.size
+        self.groups = np.concatenate(sup.sup) if sup.sup else np.zeros(0, dtype=np.int64)
+        self.weights = np.concatenate(sup.supw) if sup.supw else np.zeros(0)
+        self.n_groups = len(sup.mult)
+
+    def cells(self, rows: np.ndarray, projects: np.ndarray):
+        """For pairs (rows[k], projects[k]): each supporter group's cell in a (rows x groups) array
+        (flat index), its weight, its pair, and where each pair's cells begin."""
+        size = self.size[projects]
+        first = np.cumsum(size) - size
+        pair = np.repeat(np.arange(len(rows)), size)
+        src = self.start[projects][pair] + np.arange(int(size.sum())) - first[pair]
+        flat = rows[pair] * self.n_groups + self.groups[src]
+        return flat, self.weights[src], pair, first
+
+
 class _Block:
     """MES with cost utility at per-voter budgets ``b`` (floats, one row each), in lockstep."""
 
     def __init__(self, sup: _Supports, cf: np.ndarray, rank: np.ndarray, cands: list[int], b: np.ndarray):
         m, n_groups, n_proj = len(b), len(sup.mult), len(cf)
         self.s, self.cf, self.rank = sup, cf, rank
+        self.layout = _Layout(sup)
         self.tol = _ABS * b  # absolute tolerance of each row, as in _Run
         self.budget = np.repeat(b[:, None], n_groups, axis=1)
+        self.flat = self.budget.reshape(-1)  # a view: cells indexed by row * groups + group
         weight = np.array(sup.weight, dtype=np.float64)
         self.weight = weight
         lower = np.full(n_proj, np.inf)
@@ -56,8 +79,9 @@ class _Block:
         lower[idx] = 1.0 / weight[idx]  # rho before anything is paid: a lower bound from then on
         # each open project's price (a lower bound until fresh); inf once funded or unaffordable
         self.price = np.tile(lower, (m, 1))
-        # _Run.err without its relative part: ABS * b0 / c + 1e-13 (cost utility)
-        self.err0 = self.tol[:, None] / cf[None, :] + 1e-13
+        # _Run.err without its relative part, ABS * b0 / c + 1e-13 (cost utility), at the block's
+        # largest b0 (a wider margin only sends more near decisions to exact prices)
+        self.err0 = self.tol.max() / cf + 1e-13
         self.fresh = np.zeros((m, n_proj), dtype=bool)  # price computed since its supporters last paid
         self.payers = np.zeros((m, n_proj), dtype=np.int64)  # > 0: the price is exactly 1 / payers
         self.funded = np.zeros((m, n_proj), dtype=bool)
@@ -68,95 +92,109 @@ class _Block:
         self.sure[rows] = False
         self.active[rows] = False
 
-    def _refresh(self, j: int, rows: np.ndarray) -> None:
-        """Project j's price for the given rows, as _Run.price computes it."""
-        s, w = self.s.sup[j], self.s.supw[j]
-        held = self.budget[rows[:, None], s[None, :]]
-        c = self.cf[j]
+    def _refresh(self, rows: np.ndarray, projects: np.ndarray) -> None:
+        """Prices of projects[k] in rows[k], as _Run.price computes them, all pairs at once."""
+        flat, w, pair, first = self.layout.cells(rows, projects)
+        held = self.flat[flat]
+        c = self.cf[projects]
         tol = self.tol[rows]
-        avail = held @ w
-        margin = _REL * c + tol * self.weight[j]
+        avail = np.add.reduceat(held * w, first)
+        margin = _REL * c + tol * self.weight[projects]
         cannot = avail < c - margin
         unsure = ~cannot & (avail <= c + margin)
         if unsure.any():
             self._unsure(rows[unsure])
-        self.price[rows[cannot], j] = np.inf
-        ok = ~cannot & ~unsure
-        rows, held, tol = rows[ok], held[ok], tol[ok]
-        if not len(rows):
-            return
+        self.price[rows[cannot], projects[cannot]] = np.inf
         zero = held == 0.0  # exactly nothing left (capped in an earlier payment)
-        payers = self.weight[j] - zero.astype(np.float64) @ w
-        q = c / payers
-        live_min = np.where(zero, np.inf, held).min(axis=1)
-        plain = live_min > q * (1 + 1e-9) + tol
+        payers = self.weight[projects] - np.add.reduceat(zero * w, first)
+        with np.errstate(divide="ignore"):  # no payers at all: a pair that cannot afford it
+            q = c / payers
+        live_min = np.minimum.reduceat(np.where(zero, np.inf, held), first)
+        ok = ~cannot & ~unsure
+        plain = ok & (live_min > q * (1 + 1e-9) + tol)
         rho = q / c
-        exact = np.where(plain, payers, 0.0).astype(np.int64)
-        if not plain.all():
-            slow = ~plain
-            rho[slow] = _shares(held[slow], w, c) / c
-        self.price[rows, j] = rho
-        self.payers[rows, j] = exact
-        self.fresh[rows, j] = True
+        slow = ok & ~plain
+        if slow.any():
+            cell = slow[pair]
+            rho[slow] = _shares(held[cell], w[cell], pair[cell], c[slow]) / c[slow]
+        r, j = rows[ok], projects[ok]
+        self.price[r, j] = rho[ok]
+        self.payers[r, j] = np.where(plain, payers, 0.0)[ok].astype(np.int64)
+        self.fresh[r, j] = True
+
+    def _cheapest(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each row's cheapest open project, its price made fresh (stale prices are lower bounds),
+        and that price. Rows that drop out on the way get price nan."""
+        key = self.price[rows]
+        arg = key.argmin(axis=1)
+        best = key[np.arange(len(rows)), arg]
+        todo = np.arange(len(rows))
+        while True:
+            r, j = rows[todo], arg[todo]
+            stale = ~self.fresh[r, j] & np.isfinite(best[todo])
+            if not stale.any():
+                break
+            self._refresh(r[stale], j[stale])
+            todo = todo[stale]
+            gone = ~self.active[rows[todo]]
+            best[todo[gone]] = np.nan
+            todo = todo[~gone]
+            sub = self.price[rows[todo]]
+            arg[todo] = sub.argmin(axis=1)
+            best[todo] = sub[np.arange(len(todo)), arg[todo]]
+        return arg, best
 
     def _select(self, rows: np.ndarray) -> np.ndarray:
         """Each row's winner, as _Run.run picks it: -1 when nothing is affordable, -2 when a near
         tie needs exact prices (the row drops out), -3 for rows that dropped out on the way."""
-        while True:
-            # first make every row's cheapest price fresh (stale prices are lower bounds)
-            key = self.price[rows]
-            arg = key.argmin(axis=1)
-            stale = ~self.fresh[rows, arg] & np.isfinite(key[np.arange(len(rows)), arg])
-            if stale.any():
-                self._refresh_pairs(rows[stale], arg[stale])
-                rows = rows[self.active[rows]]
-                continue
-            # then every price within rounding of it: near ties are decided on exact prices
-            best = key[np.arange(len(rows)), arg]
-            limit = best * (1 + _REL) + self.err0[rows, arg]
-            with np.errstate(invalid="ignore"):
-                near = (key * (1 - _REL) - self.err0[rows] <= limit[:, None]) & (key < np.inf)
-            need = near & ~self.fresh[rows]
-            if not need.any():
-                break
-            r, c = np.nonzero(need)
-            self._refresh_pairs(rows[r], c)
-            rows = rows[self.active[rows]]
-        winner = np.where(np.isinf(best), -1, arg)
-        count = near.sum(axis=1)
-        for i in np.flatnonzero(count > 1).tolist():
-            js = np.flatnonzero(near[i])
-            p = self.payers[rows[i], js]
-            if (p == 0).any():
-                winner[i] = -2  # a near tie without exact prices
-                continue
-            top = js[p == p.max()]  # rho = 1 / payers: the most payers is the cheapest
-            winner[i] = top[np.argmin(self.rank[top])]
         out = np.full(len(self.active), -3)
-        out[rows] = winner
+        while len(rows):
+            arg, best = self._cheapest(rows)
+            keep = ~np.isnan(best)
+            rows, arg, best = rows[keep], arg[keep], best[keep]
+            # every price within rounding of the cheapest: near ties are decided on exact prices
+            key = self.price[rows]
+            with np.errstate(invalid="ignore"):
+                limit = best * (1 + _REL) + self.err0[arg]
+                near = (key * (1 - _REL) - self.err0 <= limit[:, None]) & (key < np.inf)
+            need = near & ~self.fresh[rows]
+            again = need.any(axis=1)
+            done = ~again
+            winner = np.where(np.isinf(best[done]), -1, arg[done])
+            done_rows = rows[done]
+            near = near[done]
+            for i in np.flatnonzero(near.sum(axis=1) > 1).tolist():
+                js = np.flatnonzero(near[i])
+                p = self.payers[done_rows[i], js]
+                if (p == 0).any() or (p != p[0]).any():
+                    winner[i] = -2  # a near tie without exact prices (or, in theory, of unequal ones)
+                    continue
+                winner[i] = js[np.argmin(self.rank[js])]  # equal exact prices: the tie-break decides
+            out[done_rows] = winner
+            if not again.any():
+                break
+            r, c = np.nonzero(need[again])
+            redo = rows[again]
+            self._refresh(redo[r], c)
+            rows = redo[self.active[redo]]
         return out
 
-    def _refresh_pairs(self, rows: np.ndarray, projects: np.ndarray) -> None:
-        order = np.argsort(projects, kind="stable")
-        rows, projects = rows[order], projects[order]
-        cuts = np.flatnonzero(np.diff(projects)) + 1
-        for part_rows, part in zip(np.split(rows, cuts), np.split(projects, cuts), strict=True):
-            self._refresh(int(part[0]), part_rows)
-
-    def _pay(self, j: int, rows: np.ndarray) -> None:
-        s = self.s.sup[j]
-        held = self.budget[rows[:, None], s[None, :]]
-        exact = self.payers[rows, j]
-        q = np.where(exact > 0, self.cf[j] / np.maximum(exact, 1), self.price[rows, j] * self.cf[j])
-        new = held - q[:, None]
-        tol = self.tol[rows, None]
-        unsure = ((held != 0.0) & (new >= -tol) & (new < tol)).any(axis=1)
-        self.budget[rows[:, None], s[None, :]] = np.where(new < -tol, 0.0, new)
-        self.funded[rows, j] = True
-        self.price[rows, j] = np.inf
-        self.fresh[rows] &= ~self.s.overlap[j][None, :]
-        if unsure.any():
-            self._unsure(rows[unsure])
+    def _pay(self, rows: np.ndarray, projects: np.ndarray) -> None:
+        """Each row funds its winner: supporters pay the share, or all they have left."""
+        flat, _, pair, _ = self.layout.cells(rows, projects)
+        held = self.flat[flat]
+        c = self.cf[projects]
+        exact = self.payers[rows, projects]
+        q = np.where(exact > 0, c / np.maximum(exact, 1), self.price[rows, projects] * c)
+        new = held - q[pair]
+        tol = self.tol[rows][pair]
+        near_zero = (held != 0.0) & (new >= -tol) & (new < tol)
+        self.flat[flat] = np.where(new < -tol, 0.0, new)
+        self.funded[rows, projects] = True
+        self.price[rows, projects] = np.inf
+        self.fresh[rows] &= ~self.s.overlap[projects]
+        if near_zero.any():
+            self._unsure(np.unique(rows[pair[near_zero]]))
 
     def run(self) -> None:
         while True:
@@ -166,23 +204,33 @@ class _Block:
             winner = self._select(rows)
             self._unsure(np.flatnonzero(winner == -2))
             self.active[winner == -1] = False  # nothing affordable: the run is over
-            for j in np.unique(winner[winner >= 0]).tolist():
-                self._pay(j, np.flatnonzero(winner == j))
+            paying = np.flatnonzero(winner >= 0)
+            if len(paying):
+                self._pay(paying, winner[paying])
 
 
-def _shares(held: np.ndarray, w: np.ndarray, c: float) -> np.ndarray:
-    """Float water-filling row by row (as mes._float_share): the equal share q with
-    sum(w * min(held, q)) = c."""
-    order = held.argsort(axis=1)
-    bs = np.take_along_axis(held, order, axis=1)
-    ws = w[order]
-    spent = ws * bs
-    paid = spent.cumsum(axis=1) - spent
-    rem = w.sum() - (ws.cumsum(axis=1) - ws)
-    qk = (c - paid) / rem
-    ok = qk <= bs * (1 + 1e-15) + 1e-300
-    k = np.where(ok.any(axis=1), ok.argmax(axis=1), bs.shape[1] - 1)
-    return qk[np.arange(len(held)), k]
+def _shares(held: np.ndarray, w: np.ndarray, pair: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Float water-filling for many pairs at once: for each pair's cells (``pair`` ascending, each
+    pair present), the equal share q with sum(w * min(held, q)) = c (the pair can afford c).
+
+    Newton's method on that concave, piecewise-linear sum, from c / (total weight) below the root:
+    every step stays below the root and caps at least one more supporter, and it is exact once the
+    capped supporters are the right ones; no sorting. It computes q as mes._float_share does:
+    (c - what the capped supporters hold) / (weight of the others)."""
+    first = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]])
+    ids = np.repeat(np.arange(len(first)), np.diff(np.r_[first, len(pair)]))
+    spent = w * held
+    q = c / np.add.reduceat(w, first)
+    capped = np.zeros(len(held), dtype=bool)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        while True:
+            now = capped | (held < q[ids])  # never uncapped: ends even if rounding wavers
+            if (now == capped).all():
+                return q
+            capped = now
+            q = (c - np.add.reduceat(np.where(capped, spent, 0.0), first)) / np.add.reduceat(
+                np.where(capped, 0.0, w), first
+            )
 
 
 class _Money:
