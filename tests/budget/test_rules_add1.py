@@ -171,3 +171,16 @@ def test_lockstep_sends_a_payment_within_rounding_of_zero_to_an_exact_run():
     assert block.sure.tolist() == [False, True]
     (chosen, _run, _runs, k), (want_chosen, _r, _w, want_k) = lockstep_and_loop(election)
     assert (chosen, k) == (want_chosen, want_k)
+
+
+def test_lockstep_is_used_where_projects_share_few_supporter_groups(monkeypatch):
+    def suits(ballots):
+        election = rules.Election.from_data({"a": 10, "b": 20, "c": 30}, 40, ballots)
+        sup = mes._Supports(election)
+        return add1_lockstep.suits(sup, mes._candidates(election, sup, "cost")[1])
+
+    shared = [{"a", "b"}, {"b", "c"}, {"a"}, {"c"}]
+    assert suits(shared)
+    assert not suits([{"a"}, {"b"}, {"c"}, {"a"}])  # no supporter in common: the search certifies
+    monkeypatch.setattr(add1_lockstep, "MAX_MEAN_GROUPS", 1)  # projects with many supporter groups
+    assert not suits(shared)

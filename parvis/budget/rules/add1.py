@@ -8,7 +8,8 @@ current outcome at h's budget (no comparisons: a fraction of a run) and, when a 
 that every budget in between funds the same projects, jump to h. A failed probe costs a replay; the
 search then steps one run at a time, and probes less often while probes keep failing, so it is never
 much slower than the loop (``linear``, kept as the reference the tests compare with) and gives the
-same step and the same outcome.
+same step and the same outcome. (With cost utility and few supporter groups a project, where the
+outcome changes every few steps, ``add1_lockstep`` runs many steps at a time instead.)
 
 The certificate rests on three facts about MES with cost or approval utility, where all supporters
 of a project value it the same:
