@@ -2,9 +2,9 @@
 
 Why: a run is about a hundred rounds of small numpy calls, so one run at a time is bound by the
 calls' overhead, not by arithmetic (Toulouse 2022: 6 ms a run, 1,618 steps). Runs at neighbouring
-budgets fund nearly the same projects in nearly the same order, so a *block* of them shares each
-call: in every round, a project's price is computed in one call for all the runs that need it, and
-a winner's payment in one call for all the runs that fund it.
+budgets fund nearly the same projects in nearly the same order, so a *block* of them shares the
+calls: in every round, the prices all the runs need are computed in one pass over the supporters,
+and every run's payment for its winner in another.
 
 Exactness is that of ``mes._Run``: decisions are taken in floats with the same margins; within a
 margin, the price is exact when it is the plain share (every payer holds more than cost / payers,
@@ -39,8 +39,8 @@ def suits(sup: _Supports, cands: list[int]) -> bool:
     Where projects have thousands of supporter groups (a large city's ballots), one run at a time
     (``add1.search``) is faster: it counts supporters by payment history, which lockstep does not
     (Toulouse 2022, 35 groups a project: 1.7 s against 11 s; Warsaw-Mokotów, 799: 5.8 s against
-    5.2 s). So is it where no two projects share a supporter (Wrocław 2015: one project a ballot):
-    funding order does not matter there, and the search's certificates cover long ranges at once."""
+    5.2 s). The search is also faster where no two projects share a supporter (Wrocław 2015: one
+    project a ballot): funding order does not matter there, and its certificates cover long ranges."""
     if not cands:
         return False
     idx = np.asarray(cands, dtype=np.int64)
