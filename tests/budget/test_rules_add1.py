@@ -184,3 +184,24 @@ def test_lockstep_is_used_where_projects_share_few_supporter_groups(monkeypatch)
     assert not suits([{"a"}, {"b"}, {"c"}, {"a"}])  # no supporter in common: the search certifies
     monkeypatch.setattr(add1_lockstep, "MAX_MEAN_GROUPS", 1)  # projects with many supporter groups
     assert not suits(shared)
+
+
+def test_lockstep_answer_is_checked_against_an_exact_run(monkeypatch):
+    # if a float run ever funded something else than exact arithmetic, the answer falls back to the
+    # search: here every float run is made to forget a project
+    election = rules.Election.from_data(
+        {"a": 30, "b": 30, "c": 45, "d": 20}, 100, [{"a", "b"}] * 4 + [{"b", "c"}] * 3 + [{"c", "d"}] * 2
+    )
+    (chosen, _run, _runs, k), (want_chosen, _r, _w, want_k) = lockstep_and_loop(election)
+    assert (chosen, k) == (want_chosen, want_k)
+    forgotten = want_chosen[0]
+    real_run = add1_lockstep._Block.run
+
+    def forgetful(block):
+        real_run(block)
+        block.funded[:, forgotten] = False
+
+    monkeypatch.setattr(add1_lockstep._Block, "run", forgetful)
+    assert lockstep_and_loop(election)[0] is None
+    outcome = rules.equal_shares(election, completion="add1")
+    assert [election.project_ids.index(p) for p in outcome.selected] == want_chosen

@@ -268,7 +268,10 @@ class _Money:
 
 
 def lockstep(election, sup: _Supports, rank, step, exhaustive_stop, cands):
-    """add1.linear's answer for cost utility: (funded projects, the exact run, runs, step)."""
+    """add1.linear's answer for cost utility: (funded projects, the exact run, runs, step), or None
+    if the exact rerun of the answer step disagrees with its float run (then the caller falls back
+    to ``add1.search``: a float decision would have been wrong, which the margins are there to
+    prevent; this is the guard)."""
     b_first = election.budget / sup.num_voters
     cf = np.array([float(c) for c in election.costs])
     rank_arr = np.asarray(rank, dtype=np.int64)
@@ -279,14 +282,22 @@ def lockstep(election, sup: _Supports, rank, step, exhaustive_stop, cands):
         r.run(cands)
         return r
 
-    k, prev_k = 0, None  # prev_k: the last step neither done nor over
+    def finish(k: int, funded: np.ndarray, run: _Run | None, runs: int):
+        if run is None:  # the float run's answer: rerun exactly, for the explanation and as a check
+            run, runs = exact(k), runs + 1
+            if set(run.chosen) != set(np.flatnonzero(funded).tolist()):
+                return None
+        return list(run.chosen), run, runs, k
+
+    # prev: the last step neither done nor over, what it funds, and its exact run if it had one
+    k, prev = 0, None
     nothing = np.zeros((1, len(cf)), dtype=bool)
     if cands and money.states(nothing, exhaustive_stop)[0] is None:
         # MES funds nothing until the share reaches the lowest cost per supporter, and an empty
         # outcome is neither done nor over: jump to the last step below that (as add1.search)
         first = min(election.costs[j] / sup.weight[j] for j in cands)
         k = max(0, int(-((b_first - first) // step)) - 1)
-        prev_k = k - 1 if k > 0 else None
+        prev = (k - 1, nothing[0], None) if k > 0 else None
     size = FIRST_BLOCK
     runs = 0
     cap = max(1, MAX_CELLS // max(1, len(sup.mult)))
@@ -296,28 +307,19 @@ def lockstep(election, sup: _Supports, rank, step, exhaustive_stop, cands):
         block = _Block(sup, cf, rank_arr, cands, b)
         block.run()
         runs += size
-        funded = block.funded
-        states = money.states(funded, exhaustive_stop)
+        states = money.states(block.funded, exhaustive_stop)
         for i, kk in enumerate(steps.tolist()):
+            funded, r, state = block.funded[i], None, states[i]
             if not block.sure[i]:
                 r = exact(kk)
                 runs += 1
-                row = np.zeros(len(cf), dtype=bool)
-                row[r.chosen] = True
-                state = money.states(row[None, :], exhaustive_stop)[0]
-            else:
-                state = states[i]
+                funded = np.zeros(len(cf), dtype=bool)
+                funded[r.chosen] = True
+                state = money.states(funded[None, :], exhaustive_stop)[0]
             if state == "over":
-                if prev_k is None:
-                    return [], None, runs, None
-                return _finish(exact, prev_k, runs)
+                return ([], None, runs, None) if prev is None else finish(*prev, runs)
             if state == "done":
-                return _finish(exact, kk, runs)
-            prev_k = kk
+                return finish(kk, funded, r, runs)
+            prev = (kk, funded, r)
         k += size
         size = min(4 * size, cap, MAX_BLOCK)
-
-
-def _finish(exact, k: int, runs: int):
-    run = exact(k)
-    return list(run.chosen), run, runs + 1, k

@@ -410,7 +410,9 @@ def _add1(election, sup, utility, rank, completion, step, exhaustive_stop, free,
     from . import add1, add1_lockstep  # both build on this module's runs
 
     if utility == "cost" and add1_lockstep.suits(sup, cands):  # no free projects with cost utility
-        return add1_lockstep.lockstep(election, sup, rank, step, exhaustive_stop, cands)
+        answer = add1_lockstep.lockstep(election, sup, rank, step, exhaustive_stop, cands)
+        if answer is not None:
+            return answer
     return add1.search(election, sup, utility, rank, step, exhaustive_stop, free, cands)
 
 
