@@ -205,3 +205,57 @@ def test_lockstep_answer_is_checked_against_an_exact_run(monkeypatch):
     assert lockstep_and_loop(election)[0] is None
     outcome = rules.equal_shares(election, completion="add1")
     assert [election.project_ids.index(p) for p in outcome.selected] == want_chosen
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    election=elections(),
+    increment=st.sampled_from([Fraction(1, 50), Fraction(1, 7), 1]),
+    exhaustive_stop=st.booleans(),
+    after=st.integers(1, 6),
+)
+def test_search_handing_over_to_lockstep_gives_the_loops_answer(
+    monkeypatch, election, increment, exhaustive_stop, after
+):
+    # hand over after a few runs and probes, whatever they skipped, as mes._add1 does when they skip little
+    monkeypatch.setattr(add1, "HANDOVER_RUNS", after)
+    monkeypatch.setattr(add1, "HANDOVER_SKIP", 10**9)
+    sup = mes._Supports(election)
+    rank = tie_order("lexico", election.project_ids, election.costs, [int(w) for w in sup.weight], None)
+    free, cands = mes._candidates(election, sup, "cost")
+    step = Fraction(increment)
+    handed = []
+
+    def handover(k, run, runs):
+        handed.append(k)
+        return add1_lockstep.lockstep(election, sup, rank, step, exhaustive_stop, cands, (k, run), runs)
+
+    args = (election, sup, "cost", rank, step, exhaustive_stop, free, cands)
+    chosen, run, _runs, k = add1.search(*args, handover)
+    want_chosen, want_run, _r, want_k = add1.linear(*args)
+    assert (chosen, k) == (want_chosen, want_k)
+    assert (run is None) == (want_run is None)
+    if run is not None:
+        assert run.b0 == want_run.b0
+
+
+@pytest.mark.parametrize(
+    ("name", "handed"), [("France_Toulouse_2019", True), ("Poland_Czestochowa_2020_Grabowka", False)]
+)
+def test_add1_hands_over_to_lockstep_only_where_certificates_skip_little(monkeypatch, name, handed):
+    election = real_election(name)
+    (chosen, _run, _runs, k), _want = lockstep_and_loop(election)
+    starts = []
+    real_lockstep = add1_lockstep.lockstep
+
+    def spy(*args, **kwargs):
+        starts.append(args[6][0])
+        return real_lockstep(*args, **kwargs)
+
+    monkeypatch.setattr(add1_lockstep, "lockstep", spy)
+    outcome = rules.equal_shares(election, completion="add1")
+    assert [election.project_ids[j] for j in chosen] == list(outcome.selected)
+    assert outcome.details["add1_steps"] == k
+    # Toulouse 2019's outcome changes every few steps: 382 runs and probes for 636 steps without
+    # lockstep; Grabówka's is stable over long ranges: 28 for 1,540 steps
+    assert len(starts) == (1 if handed else 0)

@@ -51,6 +51,10 @@ from .mes import _ABS, _REL, _Run, _Supports
 FIRST_SPAN = 4
 #: After a failed probe, full steps before the next one: 2, then four times as many after each failure.
 MAX_COOLDOWN = 1024
+#: With a handover (lockstep, see mes._add1), after this many runs and probes, if they covered fewer
+#: than HANDOVER_SKIP steps each, the outcome changes too often for certificates: hand the rest over.
+HANDOVER_RUNS = 12
+HANDOVER_SKIP = 2
 
 
 def linear(election, sup: _Supports, utility, rank, step, exhaustive_stop, free, cands):
@@ -76,8 +80,12 @@ def linear(election, sup: _Supports, utility, rank, step, exhaustive_stop, free,
     return free + run.chosen, run, runs, k
 
 
-def search(election, sup: _Supports, utility, rank, step, exhaustive_stop, free, cands):
-    """The same answer as ``linear``: (funded projects, the run, MES runs and replays, step)."""
+def search(election, sup: _Supports, utility, rank, step, exhaustive_stop, free, cands, handover=None):
+    """The same answer as ``linear``: (funded projects, the run, MES runs and replays, step).
+
+    ``handover(k, run, runs)``, if given, may finish the search from step k (neither done nor over,
+    funding what ``run`` funds) when certificates skip little; it returns the answer, or None to let
+    the search go on."""
     b_first = election.budget / sup.num_voters
 
     def run_at(k: int) -> _Run:
@@ -91,6 +99,11 @@ def search(election, sup: _Supports, utility, rank, step, exhaustive_stop, free,
         return list(free), None, runs, None
     span, cooldown, wait = FIRST_SPAN, 2, 0
     while state != "done":
+        if handover is not None and runs >= HANDOVER_RUNS and k < HANDOVER_SKIP * runs:
+            answer = handover(k, cur, runs)
+            if answer is not None:
+                return answer
+            handover = None
         if not cur.chosen:
             # MES funded nothing: no project is affordable with everyone's full share, and none is
             # until the share reaches the lowest cost per supporter; every step below gives nothing.

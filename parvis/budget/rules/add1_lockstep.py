@@ -267,11 +267,12 @@ class _Money:
         return ["over" if o else ("done" if d else None) for o, d in zip(over, done, strict=True)]
 
 
-def lockstep(election, sup: _Supports, rank, step, exhaustive_stop, cands):
+def lockstep(election, sup: _Supports, rank, step, exhaustive_stop, cands, start=None, runs=0):
     """add1.linear's answer for cost utility: (funded projects, the exact run, runs, step), or None
     if the exact rerun of the answer step disagrees with its float run (then the caller falls back
     to ``add1.search``: a float decision would have been wrong, which the margins are there to
-    prevent; this is the guard)."""
+    prevent; this is the guard). ``start``: (k, run) to go on from step k, neither done nor over,
+    where ``run`` was computed exactly (``add1.search``'s handover); ``runs``: runs made so far."""
     b_first = election.budget / sup.num_voters
     cf = np.array([float(c) for c in election.costs])
     rank_arr = np.asarray(rank, dtype=np.int64)
@@ -292,14 +293,17 @@ def lockstep(election, sup: _Supports, rank, step, exhaustive_stop, cands):
     # prev: the last step neither done nor over, what it funds, and its exact run if it had one
     k, prev = 0, None
     nothing = np.zeros((1, len(cf)), dtype=bool)
-    if cands and money.states(nothing, exhaustive_stop)[0] is None:
+    if start is not None:
+        funded = nothing[0].copy()
+        funded[start[1].chosen] = True
+        k, prev = start[0] + 1, (start[0], funded, start[1])
+    elif cands and money.states(nothing, exhaustive_stop)[0] is None:
         # MES funds nothing until the share reaches the lowest cost per supporter, and an empty
         # outcome is neither done nor over: jump to the last step below that (as add1.search)
         first = min(election.costs[j] / sup.weight[j] for j in cands)
         k = max(0, int(-((b_first - first) // step)) - 1)
         prev = (k - 1, nothing[0], None) if k > 0 else None
     size = FIRST_BLOCK
-    runs = 0
     cap = max(1, MAX_CELLS // max(1, len(sup.mult)))
     while True:
         steps = np.arange(k, k + size)

@@ -409,11 +409,13 @@ def _add1(election, sup, utility, rank, completion, step, exhaustive_stop, free,
         return free + run.run(cands), run, 1, 0
     from . import add1, add1_lockstep  # both build on this module's runs
 
+    handover = None
     if utility == "cost" and add1_lockstep.suits(sup, cands):  # no free projects with cost utility
-        answer = add1_lockstep.lockstep(election, sup, rank, step, exhaustive_stop, cands)
-        if answer is not None:
-            return answer
-    return add1.search(election, sup, utility, rank, step, exhaustive_stop, free, cands)
+
+        def handover(k, run, runs):  # certificates skip little: many steps at a time instead
+            return add1_lockstep.lockstep(election, sup, rank, step, exhaustive_stop, cands, (k, run), runs)
+
+    return add1.search(election, sup, utility, rank, step, exhaustive_stop, free, cands, handover)
 
 
 def _outcome(
