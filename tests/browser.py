@@ -18,6 +18,18 @@ def require_chromium() -> None:
         pytest.skip(f"Debian chromium not found at {CHROMIUM} (apt-get install chromium)")
 
 
+def log_in(page, user, path: str = "") -> None:
+    """Sign in through the login form, then land on ``path`` (the form's ``next``) when given."""
+    from tests.factories import PASSWORD
+
+    page.goto(page.base_url + "/compte/connexion/" + (f"?next={path}" if path else ""))
+    page.get_by_label("Adresse e-mail").fill(user.email)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    if path:
+        page.wait_for_url("**" + path)
+
+
 def axe_violations(page, *, exclude: list[str] | None = None) -> list[dict]:
     """Run axe-core in the page and return WCAG 2.1 A/AA violations (map tiles are excluded)."""
     import axe_playwright_python

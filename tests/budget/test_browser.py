@@ -4,9 +4,8 @@ import pytest
 from playwright.sync_api import expect
 
 from parvis.budget.models import Ballot, BallotStyle
-from tests.browser import axe_violations
+from tests.browser import axe_violations, log_in
 from tests.budget.factories import make_campaign, make_district, make_envelope, make_project, make_voter
-from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -27,11 +26,7 @@ def test_vote_end_to_end(page):
     dp = make_project(d18, cost=50_000, title="Jardin de la Goutte d'Or")
     voter = make_voter(email="amina@example.org", district=district)
 
-    page.goto(page.base_url + "/compte/connexion/?next=/budget/bp-2027/voter/")
-    page.get_by_label("Adresse e-mail").fill(voter.email)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url("**/budget/bp-2027/voter/")
+    log_in(page, voter, "/budget/bp-2027/voter/")
     assert axe_violations(page) == []
 
     page.get_by_role("link", name="Tout Paris").click()

@@ -5,9 +5,9 @@ import pytest
 from playwright.sync_api import expect
 
 from parvis.budget.models import BallotStyle, PaperEntry, Rule
-from tests.browser import axe_violations
+from tests.browser import axe_violations, log_in
 from tests.budget.factories import make_campaign, make_envelope, make_project
-from tests.factories import PASSWORD, make_agent
+from tests.factories import make_agent
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -19,11 +19,7 @@ def test_agent_types_mention_counts(page):
     make_project(env, cost=100_000, title="Fontaine à boire")
     agent = make_agent(email="agent@example.org")
 
-    page.goto(page.base_url + "/compte/connexion/?next=/budget/bp-mj/papier/paris/")
-    page.get_by_label("Adresse e-mail").fill(agent.email)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url("**/budget/bp-mj/papier/paris/")
+    log_in(page, agent, "/budget/bp-mj/papier/paris/")
     assert axe_violations(page) == []
 
     form = page.locator("form", has=page.locator('input[value="grade_counts"]'))

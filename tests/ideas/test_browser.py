@@ -1,19 +1,12 @@
 import pytest
 
 from parvis.ideas.models import Comment, Idea, Support
-from tests.browser import axe_violations
-from tests.factories import PASSWORD, make_user
+from tests.browser import axe_violations, log_in
+from tests.factories import make_user
 
 from .factories import make_consultation, make_idea
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _login(page, user):
-    page.goto(page.base_url + "/compte/connexion/")
-    page.get_by_label("Adresse e-mail").fill(user.email)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
 
 
 def test_post_comment_and_support_an_idea(page, paris):
@@ -22,7 +15,7 @@ def test_post_comment_and_support_an_idea(page, paris):
     )
     make_idea(consultation=consultation, title="Une piste le long du canal")
     amina = make_user(email="amina@example.org")
-    _login(page, amina)
+    log_in(page, amina)
     page.goto(page.base_url + "/idees/paris-a-velo/")
     assert axe_violations(page, exclude=[".leaflet-container"]) == []
     page.get_by_role("link", name="Proposer une idée").click()
@@ -58,7 +51,7 @@ def test_results_opinion_map_and_moderation_pages_are_accessible(page, paris):
 
     demo.load(io.StringIO())
     moderator = make_user(email="camille@example.org", role="moderator")
-    _login(page, moderator)
+    log_in(page, moderator)
     for path in (
         "/idees/",
         "/idees/paris-respire/resultats/",
@@ -79,7 +72,7 @@ def test_results_opinion_map_and_moderation_pages_are_accessible(page, paris):
 
 def test_comment_is_posted_in_place_with_htmx(page, paris):
     idea = make_idea(consultation=make_consultation(), title="Des fontaines à boire")
-    _login(page, make_user(email="lea@example.org"))
+    log_in(page, make_user(email="lea@example.org"))
     page.goto(page.base_url + idea.get_absolute_url())
     page.evaluate("window.__samePage = true")  # lost if the browser loaded a new page
     page.get_by_label("Votre commentaire").fill("x")

@@ -3,8 +3,8 @@
 import pytest
 
 from parvis.reports.models import Report
-from tests.browser import axe_violations
-from tests.factories import PASSWORD, make_service, make_user
+from tests.browser import axe_violations, log_in
+from tests.factories import make_service, make_user
 
 from .factories import make_report, make_tree
 
@@ -16,11 +16,7 @@ def test_report_an_anomaly_on_the_map(page, paris):
     _f, _k, leaf = make_tree(service=service)
     user = make_user(email="ines@example.org")
     make_report(category=leaf, point=(48.8400, 2.3000))  # something on the public map
-    page.goto(page.base_url + "/compte/connexion/?next=/signalements/")
-    page.get_by_label("Adresse e-mail").fill(user.email)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url("**/signalements/")
+    log_in(page, user, "/signalements/")
     page.wait_for_selector("#reports-map .leaflet-marker-icon")
     assert axe_violations(page) == []
 
@@ -51,11 +47,7 @@ def test_agent_handles_a_report_from_the_queue(page, paris):
     _f, _k, leaf = make_tree(service=service)
     agent = make_agent(service=service, email="karim@example.org")
     report = make_report(category=leaf, description="Sacs devant le 3")
-    page.goto(page.base_url + "/compte/connexion/?next=/signalements/agents/")
-    page.get_by_label("Adresse e-mail").fill(agent.email)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url("**/signalements/agents/")
+    log_in(page, agent, "/signalements/agents/")
     assert axe_violations(page) == []
     page.get_by_role("link", name=str(report.pk), exact=True).click()
     assert axe_violations(page) == []
@@ -87,11 +79,7 @@ def test_followup_and_category_admin_pages_are_accessible(page, paris):
     assert axe_violations(page) == []
 
     admin = make_admin(email="admin@example.org")
-    page.goto(page.base_url + "/compte/connexion/?next=/signalements/agents/categories/")
-    page.get_by_label("Adresse e-mail").fill(admin.email)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url("**/agents/categories/")
+    log_in(page, admin, "/signalements/agents/categories/")
     assert axe_violations(page) == []
     page.get_by_role("link", name=leaf.name).click()
     page.get_by_label("Délai cible de traitement (heures)").fill("24")
