@@ -166,7 +166,8 @@ def test_lockstep_sends_a_payment_within_rounding_of_zero_to_an_exact_run():
     free, cands = mes._candidates(election, sup, "cost")
     rank = tie_order("lexico", election.project_ids, election.costs, sup.weight, None)
     cf = np.array([float(c) for c in election.costs])
-    block = add1_lockstep._Block(sup, cf, np.asarray(rank), cands, np.array([3.0, 4.0]))
+    layout = add1_lockstep._Layout(sup)
+    block = add1_lockstep._Block(layout, sup, cf, np.asarray(rank), cands, np.array([3.0, 4.0]))
     block.run()
     assert block.sure.tolist() == [False, True]
     (chosen, _run, _runs, k), (want_chosen, _r, _w, want_k) = lockstep_and_loop(election)

@@ -72,10 +72,10 @@ class _Layout:
 class _Block:
     """MES with cost utility at per-voter budgets ``b`` (floats, one row each), in lockstep."""
 
-    def __init__(self, sup: _Supports, cf: np.ndarray, rank: np.ndarray, cands: list[int], b: np.ndarray):
+    def __init__(self, layout: _Layout, sup: _Supports, cf, rank, cands: list[int], b: np.ndarray):
         m, n_groups, n_proj = len(b), len(sup.mult), len(cf)
         self.s, self.cf, self.rank = sup, cf, rank
-        self.layout = _Layout(sup)
+        self.layout = layout  # built once per election, shared by its blocks
         self.tol = _ABS * b  # absolute tolerance of each row, as in _Run
         self.budget = np.repeat(b[:, None], n_groups, axis=1)
         self.flat = self.budget.reshape(-1)  # a view: cells indexed by row * groups + group
@@ -277,6 +277,7 @@ def lockstep(election, sup: _Supports, rank, step, exhaustive_stop, cands, start
     cf = np.array([float(c) for c in election.costs])
     rank_arr = np.asarray(rank, dtype=np.int64)
     money = _Money(election.costs, election.budget, cands)
+    layout = _Layout(sup)
 
     def exact(k: int) -> _Run:
         r = _Run(election, sup, "cost", rank, b_first + k * step)
@@ -308,7 +309,7 @@ def lockstep(election, sup: _Supports, rank, step, exhaustive_stop, cands, start
     while True:
         steps = np.arange(k, k + size)
         b = np.array([float(b_first + int(i) * step) for i in steps])
-        block = _Block(sup, cf, rank_arr, cands, b)
+        block = _Block(layout, sup, cf, rank_arr, cands, b)
         block.run()
         runs += size
         states = money.states(block.funded, exhaustive_stop)
