@@ -42,6 +42,7 @@ within it, on exact values when they are known for free, else the certificate fa
 from __future__ import annotations
 
 from fractions import Fraction
+from math import lcm
 
 import numpy as np
 
@@ -60,11 +61,12 @@ HANDOVER_SKIP = 2
 def linear(election, sup: _Supports, utility, rank, step, exhaustive_stop, free, cands):
     """The step-by-step loop, as pabutools runs it: the reference the search must agree with."""
     b_first = election.budget / sup.num_voters
+    outcomes = Outcomes(election.costs, election.budget, cands, free)
     run = _Run(election, sup, utility, rank, b_first)
     run.run(cands)
     runs, k, prev = 1, 0, None
     while True:
-        state = _state(election, run, free, cands, exhaustive_stop)
+        state = outcomes.state(free + run.chosen, exhaustive_stop)
         if state == "over":
             if prev is None:
                 return list(free), None, runs, None
@@ -87,6 +89,7 @@ def search(election, sup: _Supports, utility, rank, step, exhaustive_stop, free,
     funding what ``run`` funds) when certificates skip little; it returns the answer, or None to let
     the search go on."""
     b_first = election.budget / sup.num_voters
+    outcomes = Outcomes(election.costs, election.budget, cands, free)
 
     def run_at(k: int) -> _Run:
         r = _Run(election, sup, utility, rank, b_first + k * step)
@@ -94,7 +97,7 @@ def search(election, sup: _Supports, utility, rank, step, exhaustive_stop, free,
         return r
 
     k, cur, runs = 0, run_at(0), 1
-    state = _state(election, cur, free, cands, exhaustive_stop)
+    state = outcomes.state(free + cur.chosen, exhaustive_stop)
     if state == "over":  # cannot happen with MES at budget/n, kept for the loop's semantics
         return list(free), None, runs, None
     span, cooldown, wait = FIRST_SPAN, 2, 0
@@ -125,28 +128,44 @@ def search(election, sup: _Supports, utility, rank, step, exhaustive_stop, free,
             wait -= 1
         nxt = run_at(k + 1)
         runs += 1
-        next_state = _state(election, nxt, free, cands, exhaustive_stop)
+        next_state = outcomes.state(free + nxt.chosen, exhaustive_stop)
         if next_state == "over":
             break
         k, cur, state = k + 1, nxt, next_state
     return free + cur.chosen, cur, runs, k
 
 
-def _state(election, run: _Run, free, cands, exhaustive_stop) -> str | None:
-    """"over" (costs more than the budget), "done" (the completion stops here) or None (go on)."""
-    costs, budget = election.costs, election.budget
-    chosen = free + run.chosen
-    spent = sum((costs[j] for j in chosen), Fraction(0))
-    if spent > budget:
-        return "over"
-    taken = set(chosen)
-    if exhaustive_stop:
-        slack = budget - spent
-        if all(costs[j] > slack for j in cands if j not in taken):
-            return "done"
-    elif len(chosen) == len(free) + len(cands):
-        return "done"
-    return None
+class Outcomes:
+    """Whether funded sets fit the budget and are exhaustive, exactly, in integers (costs and budget
+    scaled to a common denominator); one row per set, so that many steps are checked at once."""
+
+    def __init__(self, costs: list[Fraction], budget: Fraction, cands: list[int], free: list[int] = ()):
+        scale = lcm(budget.denominator, *(c.denominator for c in costs))
+        ints = [int(c * scale) for c in costs]
+        self.budget = int(budget * scale)
+        big = max(ints + [self.budget]) * (len(costs) + 1)
+        self.dtype = np.int64 if big < 2**62 else object
+        self.cost = np.array(ints, dtype=self.dtype)
+        self.ignored = np.ones(len(costs), dtype=bool)  # never funded by MES: not a reason to go on
+        self.ignored[cands] = False
+        self.everything = len(free) + len(cands)
+
+    def states(self, funded: np.ndarray, exhaustive_stop: bool) -> list[str | None]:
+        """For each row of ``funded`` (sets as boolean rows): "over" (costs more than the budget),
+        "done" (the completion stops here) or None (go on)."""
+        spent = funded.astype(self.dtype) @ self.cost
+        if exhaustive_stop:
+            left = np.where(funded | self.ignored[None, :], self.budget + 1, self.cost[None, :])
+            done = left.min(axis=1) > self.budget - spent if left.shape[1] else np.ones(len(spent), bool)
+        else:
+            done = funded.sum(axis=1) == self.everything
+        over = spent > self.budget
+        return ["over" if o else ("done" if d else None) for o, d in zip(over, done, strict=True)]
+
+    def state(self, chosen: list[int], exhaustive_stop: bool) -> str | None:
+        funded = np.zeros((1, len(self.cost)), dtype=bool)
+        funded[0, chosen] = True
+        return self.states(funded, exhaustive_stop)[0]
 
 
 class _Chains:

@@ -16,11 +16,9 @@ the step-by-step loop (``add1.linear``), which the tests compare with.
 
 from __future__ import annotations
 
-from fractions import Fraction
-from math import lcm
-
 import numpy as np
 
+from .add1 import Outcomes
 from .mes import _ABS, _REL, _Run, _Supports
 
 #: Budgets held at once: the first block is small (most elections stop within a few steps).
@@ -241,32 +239,6 @@ def _shares(held: np.ndarray, w: np.ndarray, pair: np.ndarray, c: np.ndarray) ->
             )
 
 
-class _Money:
-    """Exact totals of funded sets, in integers (costs and budget scaled to a common denominator)."""
-
-    def __init__(self, costs: list[Fraction], budget: Fraction, cands: list[int]):
-        scale = lcm(budget.denominator, *(c.denominator for c in costs))
-        ints = [int(c * scale) for c in costs]
-        self.budget = int(budget * scale)
-        big = max(ints + [self.budget]) * (len(costs) + 1)
-        self.dtype = np.int64 if big < 2**62 else object
-        self.cost = np.array(ints, dtype=self.dtype)
-        self.unfundable = np.ones(len(costs), dtype=bool)
-        self.unfundable[cands] = False
-        self.cands = len(cands)
-
-    def states(self, funded: np.ndarray, exhaustive_stop: bool) -> list[str | None]:
-        """For each row: "over", "done" or None, as add1._state."""
-        spent = funded.astype(self.dtype) @ self.cost
-        if exhaustive_stop:
-            left = np.where(funded | self.unfundable[None, :], self.budget + 1, self.cost[None, :])
-            done = left.min(axis=1) > self.budget - spent if left.shape[1] else np.ones(len(spent), bool)
-        else:
-            done = funded.sum(axis=1) == self.cands
-        over = spent > self.budget
-        return ["over" if o else ("done" if d else None) for o, d in zip(over, done, strict=True)]
-
-
 def lockstep(election, sup: _Supports, rank, step, exhaustive_stop, cands, start=None, runs=0):
     """add1.linear's answer for cost utility: (funded projects, the exact run, runs, step), or None
     if the exact rerun of the answer step disagrees with its float run (then the caller falls back
@@ -276,7 +248,7 @@ def lockstep(election, sup: _Supports, rank, step, exhaustive_stop, cands, start
     b_first = election.budget / sup.num_voters
     cf = np.array([float(c) for c in election.costs])
     rank_arr = np.asarray(rank, dtype=np.int64)
-    money = _Money(election.costs, election.budget, cands)
+    outcomes = Outcomes(election.costs, election.budget, cands)
     layout = _Layout(sup)
 
     def exact(k: int) -> _Run:
@@ -298,7 +270,7 @@ def lockstep(election, sup: _Supports, rank, step, exhaustive_stop, cands, start
         funded = nothing[0].copy()
         funded[start[1].chosen] = True
         k, prev = start[0] + 1, (start[0], funded, start[1])
-    elif cands and money.states(nothing, exhaustive_stop)[0] is None:
+    elif cands and outcomes.states(nothing, exhaustive_stop)[0] is None:
         # MES funds nothing until the share reaches the lowest cost per supporter, and an empty
         # outcome is neither done nor over: jump to the last step below that (as add1.search)
         first = min(election.costs[j] / sup.weight[j] for j in cands)
@@ -312,7 +284,7 @@ def lockstep(election, sup: _Supports, rank, step, exhaustive_stop, cands, start
         block = _Block(layout, sup, cf, rank_arr, cands, b)
         block.run()
         runs += size
-        states = money.states(block.funded, exhaustive_stop)
+        states = outcomes.states(block.funded, exhaustive_stop)
         for i, kk in enumerate(steps.tolist()):
             funded, r, state = block.funded[i], None, states[i]
             if not block.sure[i]:
@@ -320,7 +292,7 @@ def lockstep(election, sup: _Supports, rank, step, exhaustive_stop, cands, start
                 runs += 1
                 funded = np.zeros(len(cf), dtype=bool)
                 funded[r.chosen] = True
-                state = money.states(funded[None, :], exhaustive_stop)[0]
+                state = outcomes.state(r.chosen, exhaustive_stop)
             if state == "over":
                 return ([], None, runs, None) if prev is None else finish(*prev, runs)
             if state == "done":
