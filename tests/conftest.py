@@ -31,6 +31,20 @@ def _isolated(settings, tmp_path, request):
     territories._index = None
 
 
+@pytest.fixture(autouse=True)
+def _default_language(settings):
+    """Every test starts in the site's default language.
+
+    LocaleMiddleware activates a request's language in the thread and nothing deactivates it: a test
+    that browses in English would otherwise leave English active for the next test in that worker.
+    """
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def paris(db):
     """The approximate demo districts of Paris (computed, no outside file)."""
