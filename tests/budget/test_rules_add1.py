@@ -69,6 +69,24 @@ def test_search_gives_the_loops_step_and_outcome(probing, election, utility, inc
         assert run.b0 == want_run.b0
 
 
+def test_an_answer_after_a_probe_is_run_in_full(monkeypatch):
+    # Found by the test above: the search's answer was a probe's replay, which funds what a run
+    # would but may take projects that share no supporter in another order ("4" before "3" here).
+    monkeypatch.setattr(add1, "FIRST_SPAN", 2)
+    monkeypatch.setattr(add1, "MAX_COOLDOWN", 1)
+    indptr = [0, 4, 8, 12, 16, 17, 18, 19, 20, 24, 25, 29, 33, 37]
+    indices = [2, 0, 3, 1, 2, 0, 3, 1, 2, 0, 3, 1, 2, 0, 3, 1, 0, 0, 0, 0, 2, 0]
+    indices += [4, 1, 0, 2, 0, 4, 1, 0, 5, 3, 1, 2, 0, 4, 1]
+    ballots = [{str(j + 1) for j in indices[a:b]} for a, b in zip(indptr[:-1], indptr[1:], strict=True)]
+    costs = dict(zip("123456", [17, 4, 45, 14, 6, 29], strict=True))
+    election = rules.Election.from_data(costs, 114, ballots)
+    (chosen, run, _runs, k), (want_chosen, want_run, _r, want_k) = both(
+        election, "cost", Fraction(1, 7), exhaustive_stop=False
+    )
+    assert (chosen, k) == (want_chosen, want_k) == ([0, 1, 2, 3, 4], 173)
+    assert run.b0 == want_run.b0
+
+
 REAL = [
     "Poland_Swiecie_2023",
     "Poland_Wieliczka_2023_Green_Budget",
