@@ -106,13 +106,10 @@ def search(election, sup: _Supports, utility, rank, step, exhaustive_stop, free,
         return list(free), None, runs, None
     span, cooldown, wait = FIRST_SPAN, 2, 0
     limit, streak = None, 0  # after a failed probe, spans stay at most half of it for a while
-    # cur is a replay after a successful probe: it funds what a run would, but projects that share no
-    # supporter may come in another order; a run is made where cur becomes (part of) the answer
-    replayed = False
     while state != "done":
         if handover is not None and runs >= HANDOVER_RUNS and k < HANDOVER_SKIP * runs:
-            if replayed:
-                cur, replayed, runs = run_at(k), False, runs + 1
+            if cur.replayed:  # a probe's: the answer may start from it, in a run's order
+                cur, runs = run_at(k), runs + 1
             answer = handover(k, cur, runs)
             if answer is not None:
                 return answer
@@ -131,7 +128,7 @@ def search(election, sup: _Supports, utility, rank, step, exhaustive_stop, free,
             runs += 1
             if probe.replay(cur.chosen) and certified(cur, probe, sup, rank, cands):
                 k, cur = h, probe  # every step up to h funds what cur funds: neither done nor over
-                replayed, streak, cooldown = True, streak + 1, 2
+                streak, cooldown = streak + 1, 2
                 if limit is not None and span >= limit and streak >= 2:
                     limit, streak = 2 * limit, 0
                 span = 2 * span if limit is None else min(2 * span, limit)
@@ -151,8 +148,8 @@ def search(election, sup: _Supports, utility, rank, step, exhaustive_stop, free,
         next_state = outcomes.state(free + nxt.chosen, exhaustive_stop)
         if next_state == "over":
             break
-        k, cur, state, replayed = k + 1, nxt, next_state, False
-    if replayed:
+        k, cur, state = k + 1, nxt, next_state
+    if cur.replayed:  # a probe's: the answer lists projects in a run's order
         cur, runs = run_at(k), runs + 1
     return free + cur.chosen, cur, runs, k
 

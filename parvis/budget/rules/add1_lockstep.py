@@ -75,8 +75,8 @@ class _Block:
         self.s, self.cf, self.rank = sup, cf, rank
         self.layout = layout  # built once per election, shared by its blocks
         self.tol = _ABS * b  # absolute tolerance of each row, as in _Run
-        self.budget = np.repeat(b[:, None], n_groups, axis=1)
-        self.flat = self.budget.reshape(-1)  # a view: cells indexed by row * groups + group
+        # every row's budget of every voter group, flat: cells indexed by row * groups + group
+        self.flat = np.repeat(b, n_groups)
         weight = np.array(sup.weight, dtype=np.float64)
         self.weight = weight
         lower = np.full(n_proj, np.inf)
@@ -246,7 +246,7 @@ def lockstep(election, sup: _Supports, rank, step, exhaustive_stop, cands, start
     prevent; this is the guard). ``start``: (k, run) to go on from step k, neither done nor over,
     where ``run`` was computed exactly (``add1.search``'s handover); ``runs``: runs made so far."""
     b_first = election.budget / sup.num_voters
-    cf = np.array([float(c) for c in election.costs])
+    cf = np.array(sup.numbers(election, "cost")[0])
     rank_arr = np.asarray(rank, dtype=np.int64)
     outcomes = Outcomes(election.costs, election.budget, cands)
     layout = _Layout(sup)

@@ -131,6 +131,7 @@ class _Run:
         self.round_exact: list[Fraction | None] = []  # and its exact value, when known for free
         self.pay_log: list[tuple[np.ndarray, np.ndarray]] = []  # supporters, their new signatures
         self.chains = None
+        self.replayed = False  # funds what a run would, but may order projects sharing no supporter otherwise
         self.q_exact: dict[int, Fraction] = {}
         self.unaffordable_at: dict[int, int] = {}
         self.exact_fast: dict[int, Fraction] = {}  # exact rho known from the last float evaluation
@@ -341,6 +342,7 @@ class _Run:
             self.round_exact.append(self.exact_fast.get(j))
             self.pay(j, rho * self.uf[j])
         self.chosen = list(order)
+        self.replayed = True
         return True
 
     def affordable(self, j: int) -> bool:
