@@ -312,5 +312,5 @@ def _project_waits(lo, hi, rank, chains, depth, before_j, pi, pi_err, j, rows) -
 def _price(hi: _Run, j: int, sigs: np.ndarray, w: np.ndarray) -> tuple[float, Fraction | None]:
     """j's price at b_hi for supporters holding signatures ``sigs`` (inf: unaffordable), and its
     exact value when known for free."""
-    rho, exact = hi.price(j, *hi.count(sigs, w))
+    rho, exact = hi.price(j, sigs, w)
     return (np.inf, None) if rho is None else (rho, exact)
