@@ -53,16 +53,16 @@ def _waterfill(values: list[Fraction], weights: list[int], cost: Fraction) -> Fr
     return None
 
 
-def _float_share(b: np.ndarray, w: np.ndarray, c: float) -> float:
+def _float_share(b: np.ndarray, w: np.ndarray, c: float, total: float) -> tuple[float, int]:
     """Float water-filling: the equal share q with sum(w * min(b, q)) = c, for supporters holding
-    ``b`` with weights ``w`` (the caller checked that they can afford c, beyond rounding).
+    ``b`` with weights ``w`` (``total`` in all; the caller checked that they can afford c, beyond
+    rounding); and how many supporters it caps (they pay all they hold).
 
-    Newton's method on that concave, piecewise-linear sum, from c / (total weight), below the root:
-    each step caps the supporters holding less than q, and q is exact once they are the right ones
-    (two or three steps, on Warsaw-Mokotow's ballots); no sorting, which took twice as long. A capped
+    Newton's method on that concave, piecewise-linear sum, from c / total, below the root: each
+    step caps the supporters holding less than q, and q is exact once they are the right ones (two
+    or three steps, on Warsaw-Mokotow's ballots); no sorting, which took twice as long. A capped
     supporter stays capped, so it ends even if rounding wavers."""
     spent = w * b
-    total = float(w.sum())
     q = c / total
     capped = b < q
     n = -1
@@ -70,7 +70,7 @@ def _float_share(b: np.ndarray, w: np.ndarray, c: float) -> float:
         n = m
         q = (c - float(np.dot(spent, capped))) / (total - float(np.dot(w, capped)))
         capped |= b < q
-    return q
+    return q, n
 
 
 class _Supports:
@@ -220,11 +220,10 @@ class _Run:
             self.scratch = np.zeros(len(self.sig_f), dtype=np.int64)
         at = np.arange(n)
         self.scratch[sig_s] = at  # one supporter of each signature (the last) represents it
-        rep = self.scratch[sig_s]
-        head = rep == at
-        place = np.cumsum(head) - 1
-        slot = place[rep]
-        return sig_s[head], np.bincount(slot, weights=w, minlength=int(place[-1]) + 1), slot
+        sigs = sig_s[self.scratch[sig_s] == at]
+        self.scratch[sigs] = np.arange(len(sigs))
+        slot = self.scratch[sig_s]
+        return sigs, np.bincount(slot, weights=w, minlength=len(sigs)), slot
 
     def held(self, j: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """j's supporters now: distinct signatures, their weights, and each supporter's signature."""
@@ -251,17 +250,16 @@ class _Run:
         if avail <= c + margin:
             exact = self.exact_price(j, *self.count(sig_s, w))
             return (None, None) if exact is None else (float(exact), exact)
+        total = self.s.weight[j]
+        q, capped = _float_share(b, w, c, total)
         zero = sig_s == 0  # signature 0: exactly nothing left
-        if zero.any():
-            payers = self.s.weight[j] - int(w[zero].sum())
-            live = b[~zero]
-        else:
-            payers = self.s.weight[j]
-            live = b
-        q = c / payers
-        if live.min() > q * (1 + 1e-9) + _ABS * self.b0f:
-            return q / self.uf[j], self.costs[j] / payers / self.util[j]
-        return _float_share(b, w, c) / self.uf[j], None
+        if capped == np.count_nonzero(zero):
+            # only those are capped: the plain share c / payers, if no payer is within rounding of it
+            payers = total - int(np.dot(w, zero)) if capped else total
+            q = c / payers
+            if (b[~zero] if capped else b).min() > q * (1 + 1e-9) + _ABS * self.b0f:
+                return q / self.uf[j], self.costs[j] / payers / self.util[j]
+        return q / self.uf[j], None
 
     def float_rho(self, j: int) -> float | None:
         """j's price now as a float (None if unaffordable); its exact value, when known for free,
