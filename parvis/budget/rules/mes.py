@@ -53,17 +53,20 @@ def _waterfill(values: list[Fraction], weights: list[int], cost: Fraction) -> Fr
     return None
 
 
-def _float_share(b: np.ndarray, w: np.ndarray, c: float, total: float) -> tuple[float, int]:
+def _float_share(
+    b: np.ndarray, w: np.ndarray, c: float, total: float, start: float = 0.0
+) -> tuple[float, int]:
     """Float water-filling: the equal share q with sum(w * min(b, q)) = c, for supporters holding
     ``b`` with weights ``w`` (``total`` in all; the caller checked that they can afford c, beyond
-    rounding); and how many supporters it caps (they pay all they hold).
+    rounding); and how many supporters it caps (they pay all they hold). ``start``: a share known
+    to be at most the answer (the same project's earlier share in the same run: shares only rise).
 
     Newton's method on that concave, piecewise-linear sum, from c / total, below the root: each
     step caps the supporters holding less than q, and q is exact once they are the right ones (two
     or three steps, on Warsaw-Mokotow's ballots); no sorting, which took twice as long. A capped
     supporter stays capped, so it ends even if rounding wavers."""
     spent = w * b
-    q = c / total
+    q = max(c / total, start)
     capped = b < q
     n = -1
     while (m := int(np.count_nonzero(capped))) != n:
@@ -125,8 +128,9 @@ class _Run:
         # signature 0: nothing left (exactly); 1: untouched initial share
         self.sig_f = np.zeros(1024, dtype=np.float64)  # grows with the signatures
         self.sig_f[1] = self.b0f
-        self.sig_parent = [0, 0]
-        self.sig_round = [-1, -1]
+        # each signature's parent and the round that made it (grow with sig_f)
+        self.sig_parent = np.zeros(len(self.sig_f), dtype=np.int64)
+        self.sig_round = np.full(len(self.sig_f), -1, dtype=np.int64)
         self.n_sigs = 2
         self.scratch = np.zeros(0, dtype=np.int64)  # for group()
         self.sig_exact: dict[int, Fraction] = {0: Fraction(0), 1: b0}
@@ -141,6 +145,7 @@ class _Run:
         self.q_exact: dict[int, Fraction] = {}
         self.unaffordable_at: dict[int, int] = {}
         self.exact_fast: dict[int, Fraction] = {}  # exact rho known from the last float evaluation
+        self.last_q: dict[int, float] = {}  # each project's last equal share, a start for the next
         self.last_held: dict[int, np.ndarray] = {}  # supporters' signatures at each project's last evaluation
 
     # -- exact side ---------------------------------------------------------------------------
@@ -155,7 +160,7 @@ class _Run:
             if t in cache:
                 stack.pop()
                 continue
-            parent, k = self.sig_parent[t], self.sig_round[t]
+            parent, k = int(self.sig_parent[t]), int(self.sig_round[t])
             if parent not in cache:
                 stack.append(parent)
                 continue
@@ -230,7 +235,9 @@ class _Run:
         sig_s = self.sig[self.s.sup[j]]
         return (*self.count(sig_s, self.s.supw[j]), sig_s)
 
-    def price(self, j: int, sig_s: np.ndarray, w: np.ndarray) -> tuple[float | None, Fraction | None]:
+    def price(
+        self, j: int, sig_s: np.ndarray, w: np.ndarray, start: float = 0.0
+    ) -> tuple[float | None, Fraction | None]:
         """j's price (rho) for its supporters holding signatures ``sig_s`` (one entry per voter group,
         ``w`` voters each; signatures may repeat): as a float (None: unaffordable), and exactly when
         that comes for free. Floats need no grouping by signature, so none is made unless a decision
@@ -251,7 +258,7 @@ class _Run:
             exact = self.exact_price(j, *self.count(sig_s, w))
             return (None, None) if exact is None else (float(exact), exact)
         total = self.s.weight[j]
-        q, capped = _float_share(b, w, c, total)
+        q, capped = _float_share(b, w, c, total, start)
         zero = sig_s == 0  # signature 0: exactly nothing left
         if capped == np.count_nonzero(zero):
             # only those are capped: the plain share c / payers, if no payer is within rounding of it
@@ -266,7 +273,9 @@ class _Run:
         is kept in ``exact_fast`` until j's supporters pay again."""
         sig_s = self.sig[self.s.sup[j]]
         self.last_held[j] = sig_s  # still true when j is funded: nothing paid since (else j is dirty)
-        rho, exact = self.price(j, sig_s, self.s.supw[j])
+        rho, exact = self.price(j, sig_s, self.s.supw[j], self.last_q.get(j, 0.0))
+        if rho is not None:  # a lower bound on j's next share, kept off rounding
+            self.last_q[j] = rho * self.uf[j] * (1 - 1e-12)
         if exact is None:
             self.exact_fast.pop(j, None)
         else:
@@ -289,12 +298,14 @@ class _Run:
         if n_new:
             need = self.n_sigs + n_new
             if need > len(self.sig_f):
-                self.sig_f = np.concatenate((self.sig_f, np.zeros(need + len(self.sig_f))))
-            ids = np.arange(self.n_sigs, need)
-            new_ids[keep] = ids
+                more = need + len(self.sig_f)
+                self.sig_f = np.concatenate((self.sig_f, np.zeros(more)))
+                self.sig_parent = np.concatenate((self.sig_parent, np.zeros(more, dtype=np.int64)))
+                self.sig_round = np.concatenate((self.sig_round, np.zeros(more, dtype=np.int64)))
+            new_ids[keep] = ids = np.arange(self.n_sigs, need)
             self.sig_f[ids] = np.maximum(new[keep], 0.0)
-            self.sig_parent.extend(sigs[keep].tolist())
-            self.sig_round.extend([k] * n_new)
+            self.sig_parent[ids] = sigs[keep]
+            self.sig_round[ids] = k
             self.n_sigs = need
         new_sig = new_ids[slot]
         self.sig[self.s.sup[j]] = new_sig
