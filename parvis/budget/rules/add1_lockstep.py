@@ -169,13 +169,16 @@ class _Block:
             winner = np.where(np.isinf(best[done]), -1, arg[done])
             done_rows = rows[done]
             near = near[done]
-            for i in np.flatnonzero(near.sum(axis=1) > 1).tolist():
-                js = np.flatnonzero(near[i])
-                p = self.payers[done_rows[i], js]
-                if (p == 0).any() or (p != p[0]).any():
-                    winner[i] = -2  # a near tie without exact prices (or, in theory, of unequal ones)
-                    continue
-                winner[i] = js[np.argmin(self.rank[js])]  # equal exact prices: the tie-break decides
+            tied = np.flatnonzero(near.sum(axis=1) > 1)
+            if len(tied):
+                # a near tie is decided by the tie-break when every price in it is exact and equal
+                # (1 / payers, payers > 0); otherwise, or in theory, the row needs exact prices
+                near = near[tied]
+                p = self.payers[done_rows[tied]]
+                low = np.where(near, p, np.iinfo(np.int64).max).min(axis=1)
+                high = np.where(near, p, 0).max(axis=1)
+                first = np.where(near, self.rank[None, :], np.iinfo(np.int64).max).argmin(axis=1)
+                winner[tied] = np.where((low > 0) & (low == high), first, -2)
             out[done_rows] = winner
             if not again.any():
                 break

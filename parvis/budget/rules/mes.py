@@ -54,12 +54,13 @@ def _waterfill(values: list[Fraction], weights: list[int], cost: Fraction) -> Fr
 
 
 def _float_share(
-    b: np.ndarray, w: np.ndarray, c: float, total: float, start: float = 0.0
+    b: np.ndarray, w: np.ndarray, c: float, total: float, start: float = 0.0, above: float = np.inf
 ) -> tuple[float, int]:
     """Float water-filling: the equal share q with sum(w * min(b, q)) = c, for supporters holding
     ``b`` with weights ``w`` (``total`` in all; the caller checked that they can afford c, beyond
     rounding); and how many supporters it caps (they pay all they hold). ``start``: a share known
     to be at most the answer (the same project's earlier share in the same run: shares only rise).
+    Every step is a lower bound: once one exceeds ``above``, it is returned with a count of -1.
 
     Newton's method on that concave, piecewise-linear sum, from c / total, below the root: each
     step caps the supporters holding less than q, and q is exact once they are the right ones (two
@@ -72,6 +73,8 @@ def _float_share(
     while (m := int(np.count_nonzero(capped))) != n:
         n = m
         q = (c - float(np.dot(spent, capped))) / (total - float(np.dot(w, capped)))
+        if q > above:
+            return q, -1
         capped |= b < q
     return q, n
 
@@ -145,6 +148,7 @@ class _Run:
         self.q_exact: dict[int, Fraction] = {}
         self.unaffordable_at: dict[int, int] = {}
         self.exact_fast: dict[int, Fraction] = {}  # exact rho known from the last float evaluation
+        self.bounded = False  # the last float_rho gave a lower bound only
         self.last_q: dict[int, float] = {}  # each project's last equal share, a start for the next
         self.last_held: dict[int, np.ndarray] = {}  # supporters' signatures at each project's last evaluation
 
@@ -236,8 +240,8 @@ class _Run:
         return (*self.count(sig_s, self.s.supw[j]), sig_s)
 
     def price(
-        self, j: int, sig_s: np.ndarray, w: np.ndarray, start: float = 0.0
-    ) -> tuple[float | None, Fraction | None]:
+        self, j: int, sig_s: np.ndarray, w: np.ndarray, start: float = 0.0, above: float = np.inf
+    ) -> tuple[float | None, Fraction | None | bool]:
         """j's price (rho) for its supporters holding signatures ``sig_s`` (one entry per voter group,
         ``w`` voters each; signatures may repeat): as a float (None: unaffordable), and exactly when
         that comes for free. Floats need no grouping by signature, so none is made unless a decision
@@ -247,6 +251,10 @@ class _Run:
         nothing left or surely holds more than the equal share ``c / payers``, that share is the
         price and its exact value is known for free; this is where exact ties (equal numbers of
         payers) come from, so it keeps tie checks cheap.
+
+        ``above``: a price that j's surely exceeds is not worth computing in full: it comes back as
+        a lower bound, with False in place of the exact value, once one surely exceeds ``above``
+        (beyond the rounding margin ``err``).
         """
         b = self.sig_f[sig_s]
         avail = float(b @ w)
@@ -258,7 +266,12 @@ class _Run:
             exact = self.exact_price(j, *self.count(sig_s, w))
             return (None, None) if exact is None else (float(exact), exact)
         total = self.s.weight[j]
-        q, capped = _float_share(b, w, c, total, start)
+        uf = self.uf[j]
+        if above < np.inf:  # rho - err(rho) > above, in shares, with room for rounding
+            above = uf * (above + (_ABS * self.b0f + 1e-13 * c) / uf) / (1 - _REL) * (1 + 1e-12)
+        q, capped = _float_share(b, w, c, total, start, above)
+        if capped < 0:
+            return q / uf, False
         zero = sig_s == 0  # signature 0: exactly nothing left
         if capped == np.count_nonzero(zero):
             # only those are capped: the plain share c / payers, if no payer is within rounding of it
@@ -268,14 +281,19 @@ class _Run:
                 return q / self.uf[j], self.costs[j] / payers / self.util[j]
         return q / self.uf[j], None
 
-    def float_rho(self, j: int) -> float | None:
+    def float_rho(self, j: int, above: float = np.inf) -> float | None:
         """j's price now as a float (None if unaffordable); its exact value, when known for free,
-        is kept in ``exact_fast`` until j's supporters pay again."""
+        is kept in ``exact_fast`` until j's supporters pay again. If it surely exceeds ``above``,
+        a lower bound on it may come instead, and j stays in ``self.bounded``."""
         sig_s = self.sig[self.s.sup[j]]
         self.last_held[j] = sig_s  # still true when j is funded: nothing paid since (else j is dirty)
-        rho, exact = self.price(j, sig_s, self.s.supw[j], self.last_q.get(j, 0.0))
+        rho, exact = self.price(j, sig_s, self.s.supw[j], self.last_q.get(j, 0.0), above)
         if rho is not None:  # a lower bound on j's next share, kept off rounding
             self.last_q[j] = rho * self.uf[j] * (1 - 1e-12)
+        if exact is False:
+            self.bounded = True
+            return rho
+        self.bounded = False
         if exact is None:
             self.exact_fast.pop(j, None)
         else:
@@ -332,7 +350,10 @@ class _Run:
                     break
                 heapq.heappop(heap)
                 if dirty[j]:
-                    rho = self.float_rho(j)
+                    rho = self.float_rho(j, best + best_err)
+                    if self.bounded:  # surely dearer than best: keep the better bound, still dirty
+                        heapq.heappush(heap, (rho, j))
+                        continue
                     dirty[j] = False
                 else:
                     rho = stale  # none of its supporters paid since: still its price
