@@ -39,10 +39,13 @@ _REL = 1e-9  # relative float tolerance under which a decision is re-taken exact
 _ABS = 1e-10  # absolute tolerance, as a fraction of the initial per-voter budget
 
 
-def _waterfill(values: list[Fraction], weights: list[int], cost: Fraction) -> Fraction | None:
-    """Smallest equal share q with sum(w * min(v, q)) >= cost, or None if unaffordable."""
+def _waterfill(values: list[Fraction], weights: list[int], cost: Fraction, lump: int = 0) -> Fraction | None:
+    """Smallest equal share q with sum(w * min(v, q)) >= cost, or None if unaffordable.
+
+    ``lump``: the weight of further supporters, each holding more than the answer (the caller
+    checks it): they are not listed, and pay the share in full."""
     paid = Fraction(0)
-    remaining = sum(weights)
+    remaining = sum(weights) + lump
     # floats order the values as exactly as Fractions do, except between equal floats
     for v, w in sorted(zip(values, weights, strict=True), key=lambda vw: (float(vw[0]), vw[0])):
         q = (cost - paid) / remaining
@@ -50,7 +53,7 @@ def _waterfill(values: list[Fraction], weights: list[int], cost: Fraction) -> Fr
             return q
         paid += w * v
         remaining -= w
-    return None
+    return (cost - paid) / lump if lump else None
 
 
 def _float_share(
@@ -149,6 +152,8 @@ class _Run:
         self.unaffordable_at: dict[int, int] = {}
         self.exact_fast: dict[int, Fraction] = {}  # exact rho known from the last float evaluation
         self.bounded = False  # the last float_rho gave a lower bound only
+        self.split: dict[int, tuple] = {}  # see _inputs
+        self.lump_min: dict[int, float] = {}
         self.last_q: dict[int, float] = {}  # each project's last equal share, a start for the next
         self.last_held: dict[int, np.ndarray] = {}  # supporters' signatures at each project's last evaluation
 
@@ -169,30 +174,75 @@ class _Run:
                 stack.append(parent)
                 continue
             if k not in self.q_exact:
-                j, sigs, weights = self.rounds[k]
-                missing = [int(x) for x in sigs if int(x) not in cache]
+                missing = [x for x in self._inputs(k)[0] if x not in cache]
                 if missing:
                     stack.extend(missing)
                     continue
-                q = _waterfill([cache[int(x)] for x in sigs], weights, self.costs[j])
-                assert q is not None, "a funded project must have been affordable"
-                self.q_exact[k] = q
+                self._solve(k)
             cache[t] = max(cache[parent] - self.q_exact[k], Fraction(0))
             stack.pop()
         return cache[s]
 
     def exact_q(self, k: int) -> Fraction:
+        """Round k's exact equal share."""
         if k not in self.q_exact:
-            j, sigs, weights = self.rounds[k]
-            values = [self.exact_sig(int(x)) for x in sigs]
-            if k not in self.q_exact:
-                self.q_exact[k] = _waterfill(values, weights, self.costs[j])
+            for x in self._inputs(k)[0]:
+                self.exact_sig(x)
+            self._solve(k)
         return self.q_exact[k]
 
-    def groups(self, j: int) -> tuple[np.ndarray, list[int]]:
-        """j's supporters: the distinct signatures and how many voters hold each."""
-        sigs, ws, _ = self.held(j)
-        return sigs, ws.astype(np.int64).tolist()
+    def _inputs(self, k: int) -> tuple[list[int], list[int], int]:
+        """What round k's exact share needs: the signatures that may be capped (holding no more
+        than the float share, beyond rounding) and their weights, and the weight of the others,
+        who surely paid the share in full and whose exact budgets are not needed. Computing only
+        those keeps an explanation's exact arithmetic to a fraction of the signatures."""
+        if k in self.split:
+            return self.split[k]
+        j, sigs, weights = self.rounds[k]
+        if self.round_exact[k] is not None:  # known for free (a plain share, or decided exactly)
+            self.split[k] = ([], [], 0)
+            return self.split[k]
+        b = self.sig_f[sigs]
+        full = b > self.round_rho[k] * self.uf[j] * (1 + _REL) + _ABS * self.b0f
+        ws = np.asarray(weights, dtype=np.int64)
+        self.split[k] = (sigs[~full].tolist(), ws[~full].tolist(), int(ws[full].sum()))
+        self.lump_min[k] = float(b[full].min()) if full.any() else np.inf
+        return self.split[k]
+
+    def _solve(self, k: int) -> None:
+        j, sigs, weights = self.rounds[k]
+        if self.round_exact[k] is not None:
+            self.q_exact[k] = self.round_exact[k] * self.util[j]
+            return
+        cand, ws, lump = self._inputs(k)
+        cache = self.sig_exact
+        q = _waterfill([cache[x] for x in cand], ws, self.costs[j], lump)
+        if q is None or (lump and not float(q) < self.lump_min[k] - 0.5 * _ABS * self.b0f):
+            # not provably below every full payer's budget: the share from every supporter
+            q = _waterfill([self.exact_sig(int(x)) for x in sigs], weights, self.costs[j])
+        assert q is not None, "a funded project must have been affordable"
+        self.q_exact[k] = q
+
+    def positive(self, sigs: np.ndarray) -> np.ndarray:
+        """Which signatures hold more than nothing, exactly (floats decide beyond rounding)."""
+        b = self.sig_f[sigs]
+        out = b > _ABS * self.b0f
+        for i in np.flatnonzero(~out & (sigs != 0)).tolist():
+            out[i] = self.exact_sig(int(sigs[i])) > 0
+        return out
+
+    def money_left(self, j: int) -> Fraction:
+        """What j's supporters hold now, exactly. A supporter holding anything paid every share in
+        full, so this is (live weight) x b0 - sum over rounds of (live weight that paid) x share:
+        one exact product a round instead of one exact budget a voter group."""
+        groups, w = self.s.sup[j], self.s.supw[j]
+        live = np.zeros(len(self.s.mult))
+        live[groups] = np.where(self.positive(self.sig[groups]), w, 0.0)
+        spent = Fraction(0)
+        for k, (paid, _) in enumerate(self.pay_log):
+            if v := int(live[paid].sum()):
+                spent += v * self.exact_q(k)
+        return int(live.sum()) * self.b0 - spent
 
     def exact_rho(self, j: int) -> Fraction | None:
         if j in self.exact_fast:
@@ -483,7 +533,7 @@ def _outcome(
     if run is not None:
         for k, (j, sigs, weights) in enumerate(run.rounds):
             q = run.exact_q(k)
-            payers = sum(w for s, w in zip(sigs, weights, strict=True) if run.exact_sig(int(s)) > 0)
+            payers = sum(w for w, live in zip(weights, run.positive(sigs), strict=True) if live)
             mes_rounds[j] = (q / run.util[j], payers)
     in_mes = set(chosen)
     in_extra = set(extra)
@@ -509,10 +559,7 @@ def _outcome(
                 else ex.SUPPORTERS_CANNOT_AFFORD
             )
             if run is not None:
-                sigs, weights = run.groups(j)
-                left = sum(
-                    (w * run.exact_sig(int(s)) for s, w in zip(sigs, weights, strict=True)), Fraction(0)
-                )
+                left = run.money_left(j)
         results.append(
             ex.ProjectResult(
                 project_id=ids[j],
