@@ -60,6 +60,8 @@ MAX_COOLDOWN = 1024
 #: than HANDOVER_SKIP steps each, the outcome changes too often for certificates: hand the rest over.
 HANDOVER_RUNS = 12
 HANDOVER_SKIP = 2
+#: Steps run one by one are run this many at a time, from the last down (see ``search``'s next_run).
+AHEAD = 16
 
 
 def linear(election, sup: _Supports, utility, rank, step, exhaustive_stop, free, cands):
@@ -95,10 +97,24 @@ def search(election, sup: _Supports, utility, rank, step, exhaustive_stop, free,
     b_first = election.budget / sup.num_voters
     outcomes = Outcomes(election.costs, election.budget, cands, free)
 
-    def run_at(k: int) -> _Run:
+    def run_at(k: int, hint: _Run | None = None, record: bool = False) -> _Run:
         r = _Run(election, sup, utility, rank, b_first + k * step)
-        r.run(cands)
+        r.run(cands, hint, record)
         return r
+
+    ahead: dict[int, _Run] = {}  # runs made ahead of the search, from the last step down
+
+    def next_run(k: int, count: int) -> tuple[_Run, int]:
+        """The run at step k, and how many runs were made for it: when ``count`` steps are to be run
+        one by one, they are run from the last down, each using the one above as a hint (half as
+        many prices to compute on Warsaw-Mokotow), at the cost of runs past the answer."""
+        if k in ahead:
+            return ahead.pop(k), 0
+        ahead.clear()
+        hint = None
+        for i in range(k + min(count, AHEAD) - 1, k, -1):
+            hint = ahead[i] = run_at(i, hint, record=True)
+        return run_at(k, hint), min(count, AHEAD)
 
     k, cur, runs = 0, run_at(0), 1
     state = outcomes.state(free + cur.chosen, exhaustive_stop)
@@ -143,8 +159,8 @@ def search(election, sup: _Supports, utility, rank, step, exhaustive_stop, free,
             limit = None
         else:
             wait -= 1
-        nxt = run_at(k + 1)
-        runs += 1
+        nxt, made = next_run(k + 1, wait + 1)
+        runs += made
         next_state = outcomes.state(free + nxt.chosen, exhaustive_stop)
         if next_state == "over":
             break

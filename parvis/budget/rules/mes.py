@@ -380,39 +380,62 @@ class _Run:
         self.pay_log.append((self.s.sup[j], new_sig))
 
     # -- the rule ------------------------------------------------------------------------------
-    def run(self, candidates: list[int]) -> list[int]:
+    def run(self, candidates: list[int], hint: _Run | None = None, record: bool = False) -> list[int]:
         """Projects funded, in order (candidates: supported projects of positive cost).
 
         Prices only rise as voters spend, so a project's last computed rho is a lower bound: the
         projects are kept in a heap by that bound and only those that could still win are recomputed.
+
+        ``hint``: a run at a larger budget that recorded (``record``) every project's lower bound
+        at each of its rounds. While both runs have funded the same projects in the same order,
+        voters hold no more here than there, so prices are no lower here: its bounds are bounds
+        here too, often tight enough to skip a project that would otherwise be recomputed.
         """
         heap = [(self.cf[j] / (self.s.weight[j] * self.uf[j]), j) for j in candidates]
         heapq.heapify(heap)
         dirty = np.ones(len(self.costs), dtype=bool)  # price changed since last computed
+        known = np.zeros(len(self.costs))  # each project's lower bound (when recording)
+        for stale, j in heap:
+            known[j] = stale
+        self.bounds = []
         chosen: list[int] = []
         while heap:
             best = float("inf")
             best_err = 0.0
             evaluated: list[tuple[float, int]] = []
+            lower = hint.bounds[len(chosen)] if hint is not None and len(chosen) < len(hint.bounds) else None
             while heap:
                 stale, j = heap[0]
                 if stale - self.err(j, stale) > best + best_err:
                     break
                 heapq.heappop(heap)
+                if lower is not None and lower[j] > stale and dirty[j]:
+                    if lower[j] == np.inf:  # unaffordable with more money: unaffordable here
+                        self.unaffordable_at[j] = len(chosen)
+                        known[j] = np.inf
+                    else:
+                        heapq.heappush(heap, (lower[j], j))
+                        known[j] = lower[j]
+                    continue
                 if dirty[j]:
                     rho = self.float_rho(j, best + best_err)
                     if self.bounded:  # surely dearer than best: keep the better bound, still dirty
                         heapq.heappush(heap, (rho, j))
+                        known[j] = rho
                         continue
                     dirty[j] = False
                 else:
                     rho = stale  # none of its supporters paid since: still its price
                 if rho is None:
                     self.unaffordable_at[j] = len(chosen)
+                    known[j] = np.inf
                     continue
+                known[j] = rho
                 evaluated.append((rho, j))
                 if rho < best:
                     best, best_err = rho, self.err(j, rho)
+            if record:
+                self.bounds.append(known.copy())
             if not evaluated:
                 break
             near = [j for rho, j in evaluated if rho - self.err(j, rho) <= best + best_err]
@@ -424,6 +447,8 @@ class _Run:
                 exact = {j: r for j, r in exact.items() if r is not None}
                 low = min(exact.values())
                 winner = min((j for j, r in exact.items() if r == low), key=self.rank.__getitem__)
+            if hint is not None and (len(chosen) >= len(hint.chosen) or hint.chosen[len(chosen)] != winner):
+                hint = None  # the runs part: their states differ from here on
             chosen.append(winner)
             for rho, j in evaluated:
                 if j == winner:
