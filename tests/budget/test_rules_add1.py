@@ -276,3 +276,45 @@ def test_add1_hands_over_to_lockstep_only_where_certificates_skip_little(monkeyp
     # Toulouse 2019's outcome changes every few steps: 323 runs and probes for 636 steps without
     # lockstep; Grabówka's is stable over long ranges: 23 for 1,540 steps
     assert len(starts) == (1 if handed else 0)
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(elections(), st.integers(1, 12))
+def test_a_run_with_a_richer_runs_bounds_funds_the_same(election, steps):
+    # runs from the last step down, each with the one above as a hint, fund what plain runs fund
+    sup, rank, _, cands, _ = prepared(election)
+    b_first = election.budget / sup.num_voters
+    hint = None
+    for k in range(steps, -1, -1):
+        alone = mes._Run(election, sup, "cost", rank, b_first + k)
+        hinted = mes._Run(election, sup, "cost", rank, b_first + k)
+        assert hinted.run(cands, hint, record=True) == alone.run(cands)
+        assert hinted.round_rho == alone.round_rho
+        hint = hinted
+
+
+def test_runs_with_bounds_compute_fewer_prices():
+    path = DATA / "Poland_Warszawa_2020_Mokotow.pb"
+    if not path.exists():
+        pytest.skip(f"shared data absent: {path}")
+    election = rules.pabulib.read(path)
+    sup, rank, _, cands, _ = prepared(election)
+    b_first = election.budget / sup.num_voters
+    counts = {}
+    for hinted in (False, True):
+        computed = 0
+        hint = None
+        for k in range(60, 40, -1):
+            run = mes._Run(election, sup, "cost", rank, b_first + k)
+            original = run.float_rho
+
+            def counting(*args, original=original):
+                nonlocal computed
+                computed += 1
+                return original(*args)
+
+            run.float_rho = counting
+            run.run(cands, hint if hinted else None, record=True)
+            hint = run
+        counts[hinted] = computed
+    assert counts[True] < 0.75 * counts[False]
