@@ -129,6 +129,9 @@ class _Run:
         costs = election.costs
         self.costs = costs
         self.cf, self.util, self.uf = sup.numbers(election, utility)
+        self.err_abs = [
+            (_ABS * self.b0f + 1e-13 * c) / u if u else 0.0 for c, u in zip(self.cf, self.uf, strict=True)
+        ]
         n_types = len(sup.mult)
         self.sig = np.ones(n_types, dtype=np.int64)
         # signature 0: nothing left (exactly); 1: untouched initial share
@@ -140,7 +143,7 @@ class _Run:
         self.n_sigs = 2
         self.scratch = np.zeros(0, dtype=np.int64)  # for group()
         self.sig_exact: dict[int, Fraction] = {0: Fraction(0), 1: b0}
-        self.rounds: list[tuple[int, np.ndarray, list[int]]] = []  # project, groups' sigs, weights
+        self.rounds: list[tuple[int, np.ndarray, np.ndarray]] = []  # project, distinct sigs, weights
         # what the Add1 search needs to compare two runs (see add1.py)
         self.chosen: list[int] = []
         self.round_rho: list[float] = []  # the winner's price, round by round
@@ -219,6 +222,7 @@ class _Run:
         q = _waterfill([cache[x] for x in cand], ws, self.costs[j], lump)
         if q is None or (lump and not float(q) < self.lump_min[k] - 0.5 * _ABS * self.b0f):
             # not provably below every full payer's budget: the share from every supporter
+            weights = weights.astype(np.int64).tolist()
             q = _waterfill([self.exact_sig(int(x)) for x in sigs], weights, self.costs[j])
         assert q is not None, "a funded project must have been affordable"
         self.q_exact[k] = q
@@ -257,7 +261,8 @@ class _Run:
 
     # -- float side ----------------------------------------------------------------------------
     def err(self, j: int, rho: float) -> float:
-        return _REL * rho + (_ABS * self.b0f + 1e-13 * self.cf[j]) / self.uf[j]
+        """How far a float price ``rho`` of j may be from the exact one."""
+        return _REL * rho + self.err_abs[j]
 
     def count(self, sig_s: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Distinct signatures among supporters holding ``sig_s`` (weights ``w``), and their total
@@ -356,12 +361,11 @@ class _Run:
         if sig_s is None:
             sig_s = self.sig[self.s.sup[j]]
         sigs, ws, slot = self.group(sig_s, self.s.supw[j])
-        weights = ws.astype(np.int64).tolist()
         k = len(self.rounds)
-        self.rounds.append((j, sigs, weights))
+        self.rounds.append((j, sigs, ws))
         new = self.sig_f[sigs] - q
         keep = (sigs != 0) & (new >= -_ABS * self.b0f)  # the others certainly have nothing left: signature 0
-        n_new = int(keep.sum())
+        n_new = int(np.count_nonzero(keep))
         new_ids = np.zeros(len(sigs), dtype=np.int64)
         if n_new:
             need = self.n_sigs + n_new
@@ -558,7 +562,7 @@ def _outcome(
     if run is not None:
         for k, (j, sigs, weights) in enumerate(run.rounds):
             q = run.exact_q(k)
-            payers = sum(w for w, live in zip(weights, run.positive(sigs), strict=True) if live)
+            payers = int(weights[run.positive(sigs)].sum())
             mes_rounds[j] = (q / run.util[j], payers)
     in_mes = set(chosen)
     in_extra = set(extra)
