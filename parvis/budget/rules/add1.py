@@ -103,18 +103,21 @@ def search(election, sup: _Supports, utility, rank, step, exhaustive_stop, free,
         return r
 
     ahead: dict[int, _Run] = {}  # runs made ahead of the search, from the last step down
+    unused = 0  # runs made ahead and never used (counted in the answer's runs, not in the search's)
 
-    def next_run(k: int, count: int) -> tuple[_Run, int]:
-        """The run at step k, and how many runs were made for it: when ``count`` steps are to be run
-        one by one, they are run from the last down, each using the one above as a hint (half as
-        many prices to compute on Warsaw-Mokotow), at the cost of runs past the answer."""
+    def next_run(k: int, count: int) -> _Run:
+        """The run at step k: when ``count`` steps are to be run one by one, they are run from the
+        last down, each using the one above as a hint (half as many prices to compute on
+        Warsaw-Mokotow), at the cost of runs past the answer."""
+        nonlocal unused
         if k in ahead:
-            return ahead.pop(k), 0
+            return ahead.pop(k)
+        unused += len(ahead)
         ahead.clear()
         hint = None
         for i in range(k + min(count, AHEAD) - 1, k, -1):
             hint = ahead[i] = run_at(i, hint, record=True)
-        return run_at(k, hint), min(count, AHEAD)
+        return run_at(k, hint)
 
     k, cur, runs = 0, run_at(0), 1
     state = outcomes.state(free + cur.chosen, exhaustive_stop)
@@ -128,7 +131,7 @@ def search(election, sup: _Supports, utility, rank, step, exhaustive_stop, free,
                 cur, runs = run_at(k), runs + 1
             answer = handover(k, cur, runs)
             if answer is not None:
-                return answer
+                return (*answer[:2], answer[2] + unused + len(ahead), answer[3])
             handover = None
         if not cur.chosen:
             # MES funded nothing: no project is affordable with everyone's full share, and none is
@@ -159,15 +162,15 @@ def search(election, sup: _Supports, utility, rank, step, exhaustive_stop, free,
             limit = None
         else:
             wait -= 1
-        nxt, made = next_run(k + 1, wait + 1)
-        runs += made
+        nxt = next_run(k + 1, wait + 1)
+        runs += 1
         next_state = outcomes.state(free + nxt.chosen, exhaustive_stop)
         if next_state == "over":
             break
         k, cur, state = k + 1, nxt, next_state
     if cur.replayed:  # a probe's: the answer lists projects in a run's order
         cur, runs = run_at(k), runs + 1
-    return free + cur.chosen, cur, runs, k
+    return free + cur.chosen, cur, runs + unused + len(ahead), k
 
 
 class Outcomes:
