@@ -61,7 +61,7 @@ MAX_COOLDOWN = 1024
 HANDOVER_RUNS = 12
 HANDOVER_SKIP = 2
 #: Steps run one by one are run this many at a time, from the last down (see ``search``'s next_run).
-AHEAD = 16
+AHEAD = 8
 
 
 def linear(election, sup: _Supports, utility, rank, step, exhaustive_stop, free, cands):

@@ -282,9 +282,12 @@ class _Run:
             return sig_s, np.zeros(0), sig_s
         if len(self.scratch) < self.n_sigs:
             self.scratch = np.zeros(len(self.sig_f), dtype=np.int64)
-        at = np.arange(n)
-        self.scratch[sig_s] = at  # one supporter of each signature (the last) represents it
-        sigs = sig_s[self.scratch[sig_s] == at]
+        if self.n_sigs <= n:  # few signatures for many supporters: count them
+            sigs = np.bincount(sig_s, minlength=self.n_sigs).nonzero()[0]
+        else:
+            at = np.arange(n)
+            self.scratch[sig_s] = at  # one supporter of each signature (the last) represents it
+            sigs = sig_s[self.scratch[sig_s] == at]
         self.scratch[sigs] = np.arange(len(sigs))
         slot = self.scratch[sig_s]
         return sigs, np.bincount(slot, weights=w, minlength=len(sigs)), slot
@@ -342,7 +345,10 @@ class _Run:
         a lower bound on it may come instead, and j stays in ``self.bounded``."""
         sig_s = self.sig[self.s.sup[j]]
         self.last_held[j] = sig_s  # still true when j is funded: nothing paid since (else j is dirty)
-        rho, exact = self.price(j, sig_s, self.s.supw[j], self.last_q.get(j, 0.0), above)
+        w = self.s.supw[j]
+        if 4 * self.n_sigs < len(sig_s):  # many supporters share few budgets: price those (a large city)
+            sig_s, w = self.count(sig_s, w)
+        rho, exact = self.price(j, sig_s, w, self.last_q.get(j, 0.0), above)
         if rho is not None:  # a lower bound on j's next share, kept off rounding
             self.last_q[j] = rho * self.uf[j] * (1 - 1e-12)
         if exact is False:
