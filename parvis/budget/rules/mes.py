@@ -353,6 +353,7 @@ class _Run:
             self.last_q[j] = rho * self.uf[j] * (1 - 1e-12)
         if exact is False:
             self.bounded = True
+            self.exact_fast.pop(j, None)  # j stays dirty: fully priced before it can win
             return rho
         self.bounded = False
         if exact is None:
