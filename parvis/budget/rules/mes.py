@@ -129,9 +129,6 @@ class _Run:
         costs = election.costs
         self.costs = costs
         self.cf, self.util, self.uf = sup.numbers(election, utility)
-        self.err_abs = [
-            (_ABS * self.b0f + 1e-13 * c) / u if u else 0.0 for c, u in zip(self.cf, self.uf, strict=True)
-        ]
         n_types = len(sup.mult)
         self.sig = np.ones(n_types, dtype=np.int64)
         # signature 0: nothing left (exactly); 1: untouched initial share
@@ -262,7 +259,7 @@ class _Run:
     # -- float side ----------------------------------------------------------------------------
     def err(self, j: int, rho: float) -> float:
         """How far a float price ``rho`` of j may be from the exact one."""
-        return _REL * rho + self.err_abs[j]
+        return _REL * rho + (_ABS * self.b0f + 1e-13 * self.cf[j]) / self.uf[j]
 
     def count(self, sig_s: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Distinct signatures among supporters holding ``sig_s`` (weights ``w``), and their total
@@ -402,10 +399,11 @@ class _Run:
         voters hold no more here than there, so prices are no lower here: its bounds are bounds
         here too, often tight enough to skip a project that would otherwise be recomputed.
         """
+        inf = float("inf")
         heap = [(self.cf[j] / (self.s.weight[j] * self.uf[j]), j) for j in candidates]
         heapq.heapify(heap)
         dirty = np.ones(len(self.costs), dtype=bool)  # price changed since last computed
-        known = np.zeros(len(self.costs))  # each project's lower bound (when recording)
+        known = [0.0] * len(self.costs)  # each project's lower bound, kept for a later run's hint
         for stale, j in heap:
             known[j] = stale
         self.bounds = []
@@ -421,9 +419,9 @@ class _Run:
                     break
                 heapq.heappop(heap)
                 if lower is not None and lower[j] > stale and dirty[j]:
-                    if lower[j] == np.inf:  # unaffordable with more money: unaffordable here
+                    if lower[j] == inf:  # unaffordable with more money: unaffordable here
                         self.unaffordable_at[j] = len(chosen)
-                        known[j] = np.inf
+                        known[j] = inf
                     else:
                         heapq.heappush(heap, (lower[j], j))
                         known[j] = lower[j]
@@ -439,14 +437,14 @@ class _Run:
                     rho = stale  # none of its supporters paid since: still its price
                 if rho is None:
                     self.unaffordable_at[j] = len(chosen)
-                    known[j] = np.inf
+                    known[j] = inf
                     continue
                 known[j] = rho
                 evaluated.append((rho, j))
                 if rho < best:
                     best, best_err = rho, self.err(j, rho)
             if record:
-                self.bounds.append(known.copy())
+                self.bounds.append(known.copy())  # a list: cheap to copy and to read one by one
             if not evaluated:
                 break
             near = [j for rho, j in evaluated if rho - self.err(j, rho) <= best + best_err]
