@@ -1,4 +1,5 @@
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser import axe_violations
 from tests.factories import PASSWORD, make_user
@@ -36,7 +37,7 @@ def test_account_map_picker_sets_the_home_neighbourhood(page, paris):
     page.wait_for_selector("#home-map.leaflet-container")
     assert axe_violations(page) == []
     page.locator("#home-map").click()  # in the middle of the map, which opens on the city hall
-    assert page.locator(".leaflet-marker-icon").count() == 1
+    expect(page.locator(".leaflet-marker-icon")).to_have_count(1)
     lat = float(page.locator("#id_home_lat").input_value())
     lon = float(page.locator("#id_home_lon").input_value())
     assert abs(lat - 48.8566) < 0.003
@@ -123,7 +124,7 @@ def test_core_pages_pass_the_accessibility_check(page, paris):
         assert axe_violations(page) == [], path
     page.goto(page.base_url + "/compte/inscription/")
     page.get_by_role("button", name="Créer mon compte").click()  # errors shown, still accessible
-    assert page.locator(".error").count() >= 1
+    expect(page.locator(".error").first).to_be_visible()  # waits for the answer to the submission
     assert axe_violations(page) == []
     contribution = Contribution.objects.create(text="Un banc cassé")
     sign_in(page, make_user())
@@ -143,7 +144,7 @@ def test_map_picker_works_with_the_keyboard(page, paris):
     page.wait_for_selector("#home-map.leaflet-container")
     page.locator("#home-map").focus()
     page.keyboard.press("Enter")
-    assert page.locator("#home-map .leaflet-marker-icon").count() == 1
+    expect(page.locator("#home-map .leaflet-marker-icon")).to_have_count(1)
     assert page.locator("#home-map-status").text_content().startswith("Domicile placé")
     page.get_by_role("button", name="Enregistrer").click()
     page.wait_for_selector("text=Profil enregistré.")
