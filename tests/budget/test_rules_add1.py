@@ -3,6 +3,7 @@
 hundreds of steps, and on real ones."""
 
 import os
+import types
 from fractions import Fraction
 from pathlib import Path
 
@@ -121,6 +122,103 @@ def test_search_skips_steps_where_the_outcome_is_stable():
     assert (chosen, k) == (want_chosen, want_k)
     assert k > 50
     assert runs < want_runs / 3
+
+
+class _ScriptedRun:
+    """A stand-in for mes._Run at step k (first budget 0, step 1): funds what ``script(k)`` says."""
+
+    script = staticmethod(lambda k: [0])
+
+    def __init__(self, election, sup, utility, rank, b0):
+        self.k, self.chosen, self.replayed = int(b0), [], False
+
+    def run(self, cands, hint=None, record=False):
+        self.chosen = list(self.script(self.k))
+        return self.chosen
+
+    def replay(self, order):
+        self.chosen, self.replayed = list(order), True
+        return True
+
+
+def scripted_search(monkeypatch, script, loose=range(0)):
+    """Add1's search over a scripted outcome (``[9]``: done), with certificates that hold exactly where
+    the outcome does not change, except over ``loose`` steps, where they fail all the same. Returns
+    the runs made and the spans certificates were asked for."""
+
+    class Outcomes:
+        def __init__(self, *args):
+            pass
+
+        def state(self, chosen, exhaustive_stop):
+            return "done" if chosen == [9] else None
+
+    asked = []
+
+    def certified(lo, hi, *args):
+        asked.append((lo.k, hi.k))
+        same = all(script(k) == script(lo.k) for k in range(lo.k, hi.k + 1))
+        return same and not any(k in loose for k in range(lo.k, hi.k + 1))
+
+    monkeypatch.setattr(_ScriptedRun, "script", staticmethod(script))
+    monkeypatch.setattr(add1, "_Run", _ScriptedRun)
+    monkeypatch.setattr(add1, "Outcomes", Outcomes)
+    monkeypatch.setattr(add1, "certified", certified)
+    election = rules.Election.from_data({"a": 1}, 0, [{"a"}])
+    sup = mes._Supports(election)
+    chosen, _run, runs, k = add1.search(election, sup, "cost", [0], Fraction(1), True, [], [0])
+    assert (chosen, k) == ([9], next(k for k in range(10**6) if script(k) == [9]))
+    return runs, asked
+
+
+def test_a_probe_that_failed_on_a_change_does_not_slow_the_search_down(monkeypatch):
+    # a short probe over the change at step 1005 fails; the search runs its span step by step, sees
+    # the change, and probes again right after it (Budapest 2024 once ran 512 steps one by one there)
+    def script(k):
+        return [9] if k >= 3000 else [0, 1] if k >= 1005 else [0]
+
+    _runs, asked = scripted_search(monkeypatch, script)
+    span = add1.FIRST_SPAN
+    failed = next(i for i, (lo, hi) in enumerate(asked) if hi - lo == span and lo < 1005 <= hi)
+    assert asked[failed + 1] == (asked[failed][1], asked[failed][1] + span)
+
+
+def test_where_certificates_fail_but_nothing_changes_the_search_probes_less_often(monkeypatch):
+    def script(k):
+        return [9] if k >= 3000 else [0]
+
+    runs, asked = scripted_search(monkeypatch, script, loose=range(1000, 1600))
+    span = add1.FIRST_SPAN
+    failed = next(i for i, (lo, hi) in enumerate(asked) if hi - lo == span and lo < 1600 and hi >= 1000)
+    assert asked[failed + 1][0] > asked[failed][1]  # a few steps run one by one first
+    assert len([lo for lo, hi in asked if lo < 1600 and hi >= 1000]) < 20  # not one every eight steps
+    assert runs < 800
+
+
+@pytest.mark.parametrize(("second", "priced", "waits"), [([0, 1], 2, False), ([1, 1], 1, True)])
+def test_a_project_unaffordable_after_a_set_is_not_priced_after_a_larger_one(
+    monkeypatch, second, priced, waits
+):
+    # project 2 against two winners: after the first winner's sure set ({0}) its supporters cannot
+    # afford it; after the second's it is priced again unless that set contains {0} (then they hold
+    # even less); priced at 0.5 it would have come before the second winner (1.0)
+    calls = []
+
+    def price(hi, j, sigs, w, above):
+        calls.append(int(sigs[0]))
+        return (np.inf, None) if sigs[0] == 100 else (0.5, None)
+
+    monkeypatch.setattr(add1, "_price", price)
+    sup = types.SimpleNamespace(sup={2: np.array([0])}, supw={2: np.array([1.0])})
+    hi = types.SimpleNamespace(s=sup, err=lambda j, rho: 0.0)
+    lo = types.SimpleNamespace(chosen=[0, 1], round_exact=[None, None])
+    chains = types.SimpleNamespace(sig=np.array([[100, 101]]))  # group 0's signature by depth
+    depth = np.array([[0, 1]])  # group 0 has paid nothing when winner 0 is cheapest, once for winner 1
+    before_j = np.array([[1, 0], second], dtype=bool)
+    pi, pi_err = np.array([1.0, 1.0]), np.zeros(2)
+    rows = np.array([True, True])
+    assert add1._project_waits(lo, hi, [0, 1, 2], chains, depth, before_j, pi, pi_err, 2, rows) is waits
+    assert len(calls) == priced
 
 
 # -- the lockstep path (cost utility): many steps at a time, exact reruns where floats are unsure

@@ -6,13 +6,16 @@ step: 1,618 on Toulouse 2022, 22,001 on Budapest 2024, thousands in a participat
 reserved stage. Where the outcome is stable over many steps, we *probe* a step h ahead: replay the
 current outcome at h's budget (no comparisons: a fraction of a run) and, when a certificate proves
 that every budget in between funds the same projects, jump to h. A failed probe costs a replay and
-a certificate (on Budapest, five runs' worth): a long one is retried at once at half the span
+a certificate (on Budapest, a few runs' worth): a long one is retried at once at half the span
 (certificates loosen as spans grow: a span that failed is tried again only after two probes
-succeeded at half of it); a short one sends the search one run at a time for a while, longer while
-probes keep failing. So it is never much slower than the loop (``linear``, kept as the reference the
-tests compare with) and gives the same step and the same outcome. (With cost utility and few
-supporter groups a project, where the outcome changes every few steps, ``add1_lockstep`` runs many
-steps at a time instead.)
+succeeded at half of it); a short one sends the search one run at a time over its span. If the
+outcome changed once there, the probe was right and probing goes on at once; if it did not change
+(the certificate is loose there: two projects close to a tie, on Budapest 2024 for hundreds of
+steps) or changed more than once (Warsaw-Mokotow), the search keeps running steps one at a time for
+a while, longer each time that happens. So it is never much
+slower than the loop (``linear``, kept as the reference the tests compare with) and gives the same
+step and the same outcome. (With cost utility and few supporter groups a project, where the
+outcome changes every few steps, ``add1_lockstep`` runs many steps at a time instead.)
 
 The certificate rests on three facts about MES with cost or approval utility, where all supporters
 of a project value it the same:
@@ -124,6 +127,7 @@ def search(election, sup: _Supports, utility, rank, step, exhaustive_stop, free,
     if state == "over":  # cannot happen with MES at budget/n, kept for the loop's semantics
         return list(free), None, runs, None
     span, cooldown, wait = FIRST_SPAN, 2, 0
+    judge_at, changed = None, 0  # after a failed short probe: where to judge it, changes seen since
     limit, streak = None, 0  # after a failed probe, spans stay at most half of it for a while
     while state != "done":
         if handover is not None and runs >= HANDOVER_RUNS and k < HANDOVER_SKIP * runs:
@@ -158,8 +162,9 @@ def search(election, sup: _Supports, utility, rank, step, exhaustive_stop, free,
                 span = limit = span // 2
                 streak = 0
                 continue
-            span, wait, cooldown = FIRST_SPAN, cooldown, min(4 * cooldown, MAX_COOLDOWN)
-            limit = None
+            # run the failed span one step at a time, then judge the certificate by what it hid
+            span, wait, limit = FIRST_SPAN, FIRST_SPAN - 1, None
+            judge_at, changed = k + FIRST_SPAN, 0
         else:
             wait -= 1
         nxt = next_run(k + 1, wait + 1)
@@ -167,7 +172,14 @@ def search(election, sup: _Supports, utility, rank, step, exhaustive_stop, free,
         next_state = outcomes.state(free + nxt.chosen, exhaustive_stop)
         if next_state == "over":
             break
+        changed += nxt.chosen != cur.chosen
         k, cur, state = k + 1, nxt, next_state
+        if k == judge_at:
+            judge_at = None
+            if changed == 1:  # the probe failed on a change: probing is worth it again at once
+                cooldown = 2
+            else:  # nothing changed (the certificate is loose here) or the outcome changes often
+                wait, cooldown = cooldown, min(4 * cooldown, MAX_COOLDOWN)
     if cur.replayed:  # a probe's: the answer lists projects in a run's order
         cur, runs = run_at(k), runs + 1
     return free + cur.chosen, cur, runs + unused + len(ahead), k
@@ -308,13 +320,25 @@ def _project_waits(lo, hi, rank, chains, depth, before_j, pi, pi_err, j, rows) -
     after what is surely funded when t is the cheapest ready project exceeds t's price at b_lo."""
     s = hi.s.sup[j]
     w = hi.s.supw[j]
-    known: dict[bytes, tuple[float, Fraction | None]] = {}
-    for t in np.flatnonzero(rows).tolist():
+    known: dict[bytes, tuple[float, Fraction | None | bool]] = {}
+    todo = np.flatnonzero(rows)
+    # smallest sets first: where j is unaffordable after a set, it is after any larger one (its
+    # supporters only pay more), so those rows need no price (most rows, on Budapest 2024)
+    todo = todo[np.argsort(before_j[todo].sum(axis=1), kind="stable")]
+    done = np.zeros(len(before_j), dtype=bool)
+    for t in todo.tolist():
+        if done[t]:
+            continue
         key = before_j[t].tobytes()  # j's price depends only on the funded projects it overlaps
-        if key not in known:
-            known[key] = _price(hi, j, chains.sig[s, depth[s, t]], w)
-        rho, exact_rho = known[key]
+        above = pi[t] + pi_err[t]
+        got = known.get(key)
+        if got is None or (got[1] is False and got[0] - hi.err(j, got[0]) <= above):
+            got = known[key] = _price(hi, j, chains.sig[s, depth[s, t]], w, above)
+        rho, exact_rho = got
         if rho == np.inf:
+            done[todo] |= ~(before_j[t] & ~before_j[todo]).any(axis=1)
+            continue
+        if exact_rho is False:  # a lower bound on j's price, already surely above t's
             continue
         r = lo.chosen[t]
         err = hi.err(j, rho)
@@ -328,8 +352,10 @@ def _project_waits(lo, hi, rank, chains, depth, before_j, pi, pi_err, j, rows) -
     return True
 
 
-def _price(hi: _Run, j: int, sigs: np.ndarray, w: np.ndarray) -> tuple[float, Fraction | None]:
+def _price(
+    hi: _Run, j: int, sigs: np.ndarray, w: np.ndarray, above: float
+) -> tuple[float, Fraction | None | bool]:
     """j's price at b_hi for supporters holding signatures ``sigs`` (inf: unaffordable), and its
-    exact value when known for free."""
-    rho, exact = hi.price(j, sigs, w)
+    exact value when known for free; or, with False, a lower bound once it surely exceeds ``above``."""
+    rho, exact = hi.price(j, sigs, w, 0.0, above)
     return (np.inf, None) if rho is None else (rho, exact)
