@@ -221,6 +221,48 @@ def test_a_project_unaffordable_after_a_set_is_not_priced_after_a_larger_one(
     assert len(calls) == priced
 
 
+def test_a_project_that_failed_a_certificate_is_checked_first_in_the_next(monkeypatch):
+    costs = {"1": 23, "2": 35, "3": 32, "4": 36, "5": 36}
+    ballots = [
+        {"1", "2"},
+        {"2", "4"},
+        {"2", "4"},
+        {"2", "3", "5"},
+        {"1", "2"},
+        {"2", "3", "5"},
+        {"2", "3", "5"},
+    ]
+    election = rules.Election.from_data(costs, 16, ballots)
+    sup, rank, _free, cands, _step = prepared(election)
+    b0 = election.budget / sup.num_voters
+    lo = mes._Run(election, sup, "cost", rank, b0 + 18)
+    lo.run(cands)
+
+    def certify(suspects):
+        hi = mes._Run(election, sup, "cost", rank, b0 + 26)
+        assert hi.replay(lo.chosen)
+        checked = []
+        waits = add1._project_waits
+
+        def spy(*args):
+            checked.append(args[8])
+            return waits(*args)
+
+        monkeypatch.setattr(add1, "_project_waits", spy)
+        ok = add1.certified(lo, hi, sup, rank, cands, suspects)
+        monkeypatch.setattr(add1, "_project_waits", waits)
+        return ok, checked
+
+    suspects = []
+    ok, checked = certify(suspects)
+    assert not ok
+    assert suspects == [4]  # project "5" (index 4) fails the certificate, after "4" was checked
+    assert checked == [3, 4]
+    ok, checked = certify(suspects)
+    assert not ok
+    assert checked == [4]
+
+
 # -- the lockstep path (cost utility): many steps at a time, exact reruns where floats are unsure
 
 

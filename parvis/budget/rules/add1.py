@@ -127,6 +127,7 @@ def search(election, sup: _Supports, utility, rank, step, exhaustive_stop, free,
     if state == "over":  # cannot happen with MES at budget/n, kept for the loop's semantics
         return list(free), None, runs, None
     span, cooldown, wait = FIRST_SPAN, 2, 0
+    suspects: list[int] = []  # projects that made certificates fail, checked first
     judge_at, changed = None, 0  # after a failed short probe: where to judge it, changes seen since
     limit, streak = None, 0  # after a failed probe, spans stay at most half of it for a while
     while state != "done":
@@ -149,7 +150,7 @@ def search(election, sup: _Supports, utility, rank, step, exhaustive_stop, free,
             h = k + span
             probe = _Run(election, sup, utility, rank, b_first + h * step)
             runs += 1
-            if probe.replay(cur.chosen) and certified(cur, probe, sup, rank, cands):
+            if probe.replay(cur.chosen) and certified(cur, probe, sup, rank, cands, suspects):
                 k, cur = h, probe  # every step up to h funds what cur funds: neither done nor over
                 streak, cooldown = streak + 1, 2
                 if limit is not None and span >= limit and streak >= 2:
@@ -242,17 +243,23 @@ def _chains(run: _Run) -> _Chains:
     return run.chains
 
 
-def certified(lo: _Run, hi: _Run, sup: _Supports, rank, cands) -> bool:
-    """True when every per-voter budget between lo's and hi's funds what both fund (see above)."""
+def certified(lo: _Run, hi: _Run, sup: _Supports, rank, cands, suspects: list[int] | None = None) -> bool:
+    """True when every per-voter budget between lo's and hi's funds what both fund (see above).
+
+    ``suspects``: projects that made earlier certificates fail, checked first (where two projects
+    are close to a tie, the same one fails certificate after certificate); a project that makes
+    this one fail is put first."""
     winners = lo.chosen
     m = len(winners)
     if m != len(hi.chosen) or set(winners) != set(hi.chosen):
         return False
     funded = set(winners)
-    if any(hi.affordable(j) for j in cands if j not in funded):
-        return False  # hi is a replay that a run at b_hi would have gone on from
+
+    def nothing_else_affordable() -> bool:  # else hi is a replay a run at b_hi would have gone on from
+        return not any(hi.affordable(j) for j in cands if j not in funded)
+
     if m == 0:
-        return True  # nothing affordable at b_hi, hence nothing below it
+        return nothing_else_affordable()  # then nothing is affordable below b_hi either
     idx = np.asarray(winners, dtype=np.int64)
     overlap = np.triu(sup.overlap[np.ix_(idx, idx)], 1)  # [t1, t2]: t1 before t2 in lo, sharing voters
     hi_pos = {j: t for t, j in enumerate(hi.chosen)}
@@ -302,17 +309,24 @@ def certified(lo: _Run, hi: _Run, sup: _Supports, rank, cands) -> bool:
     lower = np.where(held > cost + margin, lower, np.where(held < cost - margin, np.inf, -np.inf))
     todo = need & ~((up + up_err)[:, None] < lower[None, :])
     if not todo.any():
-        return True
+        return nothing_else_affordable()
     chains = _chains(hi)
     before_hi = before[:, [lo_pos[j] for j in hi.chosen]]  # columns in hi's order
     # depth[g, t]: how many of group g's payments are surely made when winner t is the cheapest
     depth = (chains.member @ before_hi.T.astype(np.float32)).astype(np.int64)
     ov_hi = sup.overlap[:, hi.chosen]
-    for col in np.flatnonzero(todo.any(axis=0)).tolist():
+    cols = np.flatnonzero(todo.any(axis=0)).tolist()
+    if suspects:
+        at = {int(j): col for col, j in enumerate(others.tolist())}
+        first = [at[j] for j in suspects if j in at and todo[:, at[j]].any()]
+        cols = first + [col for col in cols if col not in first]
+    for col in cols:
         j = int(others[col])
         if not _project_waits(lo, hi, rank, chains, depth, before_hi & ov_hi[j], up, up_err, j, todo[:, col]):
+            if suspects is not None:
+                suspects[:] = [j] + [x for x in suspects if x != j][:3]
             return False
-    return True
+    return nothing_else_affordable()
 
 
 def _project_waits(lo, hi, rank, chains, depth, before_j, pi, pi_err, j, rows) -> bool:
