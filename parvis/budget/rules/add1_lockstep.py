@@ -62,8 +62,8 @@ class _Layout:
         size = self.size[projects]
         first = np.cumsum(size) - size
         pair = np.repeat(np.arange(len(rows)), size)
-        src = self.start[projects][pair] + np.arange(int(size.sum())) - first[pair]
-        flat = rows[pair] * self.n_groups + self.groups[src]
+        src = np.repeat(self.start[projects] - first, size) + np.arange(int(size.sum()))
+        flat = np.repeat(rows * self.n_groups, size) + self.groups[src]
         return flat, self.weights[src], pair, first
 
 
@@ -122,7 +122,7 @@ class _Block:
         slow = ok & ~plain
         if slow.any():
             cell = slow[pair]
-            rho[slow] = _shares(held[cell], w[cell], pair[cell], c[slow]) / c[slow]
+            rho[slow] = _shares(held[cell], w[cell], self.layout.size[projects[slow]], c[slow]) / c[slow]
         r, j = rows[ok], projects[ok]
         self.price[r, j] = rho[ok]
         self.payers[r, j] = np.where(plain, payers, 0.0)[ok].astype(np.int64)
@@ -218,16 +218,17 @@ class _Block:
                 self._pay(paying, winner[paying])
 
 
-def _shares(held: np.ndarray, w: np.ndarray, pair: np.ndarray, c: np.ndarray) -> np.ndarray:
-    """Float water-filling for many pairs at once: for each pair's cells (``pair`` ascending, each
-    pair present), the equal share q with sum(w * min(held, q)) = c (the pair can afford c).
+def _shares(held: np.ndarray, w: np.ndarray, size: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Float water-filling for many pairs at once: for each pair's cells (``size[k]`` cells for
+    pair k, one pair after another), the equal share q with sum(w * min(held, q)) = c (the pair
+    can afford c).
 
     Newton's method on that concave, piecewise-linear sum, from c / (total weight) below the root:
     every step stays below the root and caps at least one more supporter, and it is exact once the
     capped supporters are the right ones; no sorting. It computes q as mes._float_share does:
     (c - what the capped supporters hold) / (weight of the others)."""
-    first = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]])
-    ids = np.repeat(np.arange(len(first)), np.diff(np.r_[first, len(pair)]))
+    first = np.cumsum(size) - size
+    ids = np.repeat(np.arange(len(size)), size)
     spent = w * held
     q = c / np.add.reduceat(w, first)
     capped = np.zeros(len(held), dtype=bool)
