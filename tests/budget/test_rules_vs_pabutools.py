@@ -2,7 +2,8 @@
 
 Costs, budgets and ballots are small integers so that ties (equal prices, equal vote counts,
 projects that exactly fit) are frequent; project ids run past 9 so that "10" < "9" matters. Each
-election goes through our .pb writer and pabutools' parser, which also checks the writer.
+election goes through our .pb writer and pabutools' parser, which also checks the writer. Ballots
+are approval, cumulative, scoring (zero and negative points included) and ordinal.
 """
 
 import os
@@ -33,7 +34,7 @@ SETTINGS = settings(
 
 
 @st.composite
-def elections(draw, vote_types=("approval", "cumulative")):
+def elections(draw, vote_types=("approval", "cumulative", "scoring", "ordinal")):
     n_projects = draw(st.integers(1, 7))
     ids = draw(st.lists(st.integers(1, 14), min_size=n_projects, max_size=n_projects, unique=True))
     ids = [str(i) for i in ids]
@@ -49,6 +50,10 @@ def elections(draw, vote_types=("approval", "cumulative")):
         chosen = draw(st.lists(st.sampled_from(ids), max_size=n_projects, unique=True))
         if vote_type == "cumulative":
             ballots.append({pid: draw(st.integers(0, 3)) for pid in chosen})
+        elif vote_type == "scoring":  # points may be zero or negative: the project still counts as named
+            ballots.append({pid: draw(st.integers(-1, 3)) for pid in chosen})
+        elif vote_type == "ordinal":
+            ballots.append(list(chosen))
         else:
             ballots.append(set(chosen))
     return rules.Election.from_data(dict(zip(ids, costs, strict=True)), budget, ballots, vote_type)
