@@ -141,10 +141,10 @@ class _ScriptedRun:
         return True
 
 
-def scripted_search(monkeypatch, script, loose=range(0)):
+def scripted_search(monkeypatch, script, loose=range(0), reach=None):
     """Add1's search over a scripted outcome (``[9]``: done), with certificates that hold exactly where
-    the outcome does not change, except over ``loose`` steps, where they fail all the same. Returns
-    the runs made and the spans certificates were asked for."""
+    the outcome does not change, except over ``loose`` steps and over spans longer than ``reach``,
+    where they fail all the same. Returns the runs made and the spans certificates were asked for."""
 
     class Outcomes:
         def __init__(self, *args):
@@ -158,7 +158,8 @@ def scripted_search(monkeypatch, script, loose=range(0)):
     def certified(lo, hi, *args):
         asked.append((lo.k, hi.k))
         same = all(script(k) == script(lo.k) for k in range(lo.k, hi.k + 1))
-        return same and not any(k in loose for k in range(lo.k, hi.k + 1))
+        short = reach is None or hi.k - lo.k <= reach
+        return same and short and not any(k in loose for k in range(lo.k, hi.k + 1))
 
     monkeypatch.setattr(_ScriptedRun, "script", staticmethod(script))
     monkeypatch.setattr(add1, "_Run", _ScriptedRun)
@@ -193,6 +194,20 @@ def test_where_certificates_fail_but_nothing_changes_the_search_probes_less_ofte
     assert asked[failed + 1][0] > asked[failed][1]  # a few steps run one by one first
     assert len([lo for lo, hi in asked if lo < 1600 and hi >= 1000]) < 20  # not one every eight steps
     assert runs < 800
+
+
+def test_after_a_long_probe_fails_spans_stay_halved_until_enough_probes_succeed(monkeypatch):
+    # certificates reach 32 steps and no further (as they loosen with the span on Budapest 2024):
+    # after a probe of 64 fails, RETRY_AFTER probes of 32 succeed before 64 is tried again
+    def script(k):
+        return [9] if k >= 3000 else [0]
+
+    _runs, asked = scripted_search(monkeypatch, script, reach=32)
+    spans = [hi - lo for lo, hi in asked]
+    failures = [i for i, span in enumerate(spans) if span == 64]
+    assert len(failures) > 3
+    for a, b in zip(failures, failures[1:], strict=False):
+        assert spans[a + 1 : b] == [32] * add1.RETRY_AFTER
 
 
 @pytest.mark.parametrize(("second", "priced", "waits"), [([0, 1], 2, False), ([1, 1], 1, True)])

@@ -7,7 +7,7 @@ reserved stage. Where the outcome is stable over many steps, we *probe* a step h
 current outcome at h's budget (no comparisons: a fraction of a run) and, when a certificate proves
 that every budget in between funds the same projects, jump to h. A failed probe costs a replay and
 a certificate (on Budapest, a few runs' worth): a long one is retried at once at half the span
-(certificates loosen as spans grow: a span that failed is tried again only after two probes
+(certificates loosen as spans grow: a span that failed is tried again only after four probes
 succeeded at half of it); a short one sends the search one run at a time over its span. If the
 outcome changed once there, the probe was right and probing goes on at once; if it did not change
 (the certificate is loose there: two projects close to a tie, on Budapest 2024 for hundreds of
@@ -65,6 +65,9 @@ HANDOVER_RUNS = 12
 HANDOVER_SKIP = 2
 #: Steps run one by one are run this many at a time, from the last down (see ``search``'s next_run).
 AHEAD = 8
+#: After a failed probe, spans stay at most half of it until this many probes succeed at that span
+#: (Budapest 2024: 1,399 probes with 2, 1,291 with 4, about 8 % faster; every other file unchanged).
+RETRY_AFTER = 4
 
 
 def linear(election, sup: _Supports, utility, rank, step, exhaustive_stop, free, cands):
@@ -153,7 +156,7 @@ def search(election, sup: _Supports, utility, rank, step, exhaustive_stop, free,
             if probe.replay(cur.chosen) and certified(cur, probe, sup, rank, cands, suspects):
                 k, cur = h, probe  # every step up to h funds what cur funds: neither done nor over
                 streak, cooldown = streak + 1, 2
-                if limit is not None and span >= limit and streak >= 2:
+                if limit is not None and span >= limit and streak >= RETRY_AFTER:
                     limit, streak = 2 * limit, 0
                 span = 2 * span if limit is None else min(2 * span, limit)
                 continue
