@@ -12,10 +12,10 @@ succeeded at half of it); a short one sends the search one run at a time over it
 outcome changed once there, the probe was right and probing goes on at once; if it did not change
 (the certificate is loose there: two projects close to a tie, on Budapest 2024 for hundreds of
 steps) or changed more than once (Warsaw-Mokotow), the search keeps running steps one at a time for
-a while, longer each time that happens. So it is never much
-slower than the loop (``linear``, kept as the reference the tests compare with) and gives the same
-step and the same outcome. (With cost utility and few supporter groups a project, where the
-outcome changes every few steps, ``add1_lockstep`` runs many steps at a time instead.)
+a while, longer each time that happens. So it is never much slower than the loop (``linear``, kept
+as the reference the tests compare with) and gives the same step and the same outcome. (With cost
+utility and few supporter groups a project, where the outcome changes every few steps,
+``add1_lockstep`` runs many steps at a time instead.)
 
 The certificate rests on three facts about MES with cost or approval utility, where all supporters
 of a project value it the same:
