@@ -52,6 +52,7 @@ from math import lcm
 
 import numpy as np
 
+from .add1_sweep import Sweep
 from .mes import _ABS, _REL, _Run, _Supports
 
 #: A probe looks this many steps ahead at first, twice as far after each success (shorter spans
@@ -60,14 +61,23 @@ FIRST_SPAN = 8
 #: After a failed probe, full steps before the next one: 2, then four times as many after each failure.
 MAX_COOLDOWN = 1024
 #: With a handover (lockstep, see mes._add1), after this many runs and probes, if they covered fewer
-#: than HANDOVER_SKIP steps each, the outcome changes too often for certificates: hand the rest over.
+#: than HANDOVER_SKIP steps each, the outcome changes too often for certificates: hand the rest over
+#: (3 since certificates compare prices step by step, and skip more: Toulouse 2019 is handed over,
+#: 0.10 s against 0.14 s without; Grabowka, 1,540 steps in 13 runs and probes, is not).
 HANDOVER_RUNS = 12
-HANDOVER_SKIP = 2
+HANDOVER_SKIP = 3
 #: Steps run one by one are run this many at a time, from the last down (see ``search``'s next_run).
 AHEAD = 8
 #: After a failed probe, spans stay at most half of it until this many probes succeed at that span
 #: (Budapest 2024: 1,399 probes with 2, 1,291 with 4, about 8 % faster; every other file unchanged).
 RETRY_AFTER = 4
+#: Spans grow no longer than this: a certificate that fails within a span replays it at more points
+#: (Budapest 2024: 3.9 s with 256 or 512, 4.7 s with 1,024).
+MAX_SPAN = 256
+#: A certificate that proves this many steps of its span before failing is followed by one run and
+#: a probe at once; one that proves fewer, like a failed one, by steps run one at a time (Warsaw-
+#: Mokotow, where the outcome changes every step or two: 7.3 s with 0, 1.4 s with 2).
+PARTIAL_MIN = 2
 
 
 def linear(election, sup: _Supports, utility, rank, step, exhaustive_stop, free, cands):
@@ -133,6 +143,7 @@ def search(election, sup: _Supports, utility, rank, step, exhaustive_stop, free,
     suspects: list[int] = []  # projects that made certificates fail, checked first
     judge_at, changed = None, 0  # after a failed short probe: where to judge it, changes seen since
     limit, streak = None, 0  # after a failed probe, spans stay at most half of it for a while
+    stale = False  # cur funds what step k's run funds, but is an earlier step's (see partial)
     while state != "done":
         if handover is not None and runs >= HANDOVER_RUNS and k < HANDOVER_SKIP * runs:
             if cur.replayed:  # a probe's: the answer may start from it, in a run's order
@@ -153,22 +164,32 @@ def search(election, sup: _Supports, utility, rank, step, exhaustive_stop, free,
             h = k + span
             probe = _Run(election, sup, utility, rank, b_first + h * step)
             runs += 1
-            if probe.replay(cur.chosen) and certified(cur, probe, sup, rank, cands, suspects):
+            partial: list[int] = []
+            if probe.replay(cur.chosen) and certified(cur, probe, sup, rank, cands, suspects, step, partial):
                 k, cur = h, probe  # every step up to h funds what cur funds: neither done nor over
                 streak, cooldown = streak + 1, 2
                 if limit is not None and span >= limit and streak >= RETRY_AFTER:
                     limit, streak = 2 * limit, 0
                 span = 2 * span if limit is None else min(2 * span, limit)
+                span = min(span, MAX_SPAN)
                 continue
-            if span > FIRST_SPAN:
+            if partial and partial[0] >= PARTIAL_MIN:
+                # every step up to k + partial[0] funds what cur funds; the next one may not: run
+                # it, and probe from there at once
+                k, stale = k + partial[0], partial[0] > 0
+            elif span > FIRST_SPAN and not partial:
                 # a certificate's bounds loosen as its span grows, and the outcome may change
                 # within it: probe half as far at once, and not further for a while
                 span = limit = span // 2
                 streak = 0
                 continue
-            # run the failed span one step at a time, then judge the certificate by what it hid
-            span, wait, limit = FIRST_SPAN, FIRST_SPAN - 1, None
-            judge_at, changed = k + FIRST_SPAN, 0
+            else:
+                # run the failed span one step at a time (past what it proved), then judge the
+                # certificate by what it hid
+                if partial:
+                    k, stale = k + partial[0], partial[0] > 0
+                span, wait, limit = FIRST_SPAN, FIRST_SPAN - 1, None
+                judge_at, changed = k + FIRST_SPAN, 0
         else:
             wait -= 1
         nxt = next_run(k + 1, wait + 1)
@@ -177,14 +198,14 @@ def search(election, sup: _Supports, utility, rank, step, exhaustive_stop, free,
         if next_state == "over":
             break
         changed += nxt.chosen != cur.chosen
-        k, cur, state = k + 1, nxt, next_state
+        k, cur, state, stale = k + 1, nxt, next_state, False
         if k == judge_at:
             judge_at = None
             if changed == 1:  # the probe failed on a change: probing is worth it again at once
                 cooldown = 2
             else:  # nothing changed (the certificate is loose here) or the outcome changes often
                 wait, cooldown = cooldown, min(4 * cooldown, MAX_COOLDOWN)
-    if cur.replayed:  # a probe's: the answer lists projects in a run's order
+    if cur.replayed or stale:  # a probe's, or an earlier step's: rerun the answer's step
         cur, runs = run_at(k), runs + 1
     return free + cur.chosen, cur, runs + unused + len(ahead), k
 
@@ -246,23 +267,57 @@ def _chains(run: _Run) -> _Chains:
     return run.chains
 
 
-def certified(lo: _Run, hi: _Run, sup: _Supports, rank, cands, suspects: list[int] | None = None) -> bool:
+def certified(
+    lo: _Run,
+    hi: _Run,
+    sup: _Supports,
+    rank,
+    cands,
+    suspects: list[int] | None = None,
+    step=None,
+    partial: list[int] | None = None,
+) -> bool:
     """True when every per-voter budget between lo's and hi's funds what both fund (see above).
 
     ``suspects``: projects that made earlier certificates fail, checked first (where two projects
     are close to a tie, the same one fails certificate after certificate); a project that makes
-    this one fail is put first."""
+    this one fail is put first. ``step``: the Add1 step, when every budget between lo's and hi's
+    that needs a certificate is lo's plus a whole number of steps: then a project that bounds from
+    the span's ends cannot order after a winner is compared with it step by step (``add1_sweep``);
+    if that fails at a step, yet proves the steps before it and everything else holds, False comes
+    back with the number of steps past lo's proven appended to ``partial``."""
     winners = lo.chosen
     m = len(winners)
     if m != len(hi.chosen) or set(winners) != set(hi.chosen):
         return False
     funded = set(winners)
+    # comparisons the span's ends cannot settle are collected here, then settled step by step
+    span = Sweep(lo, hi, step) if step is not None and hi.chosen == lo.chosen else None
 
-    def nothing_else_affordable() -> bool:  # else hi is a replay a run at b_hi would have gone on from
-        return not any(hi.affordable(j) for j in cands if j not in funded)
+    def blame(j: int) -> None:
+        if suspects is not None:
+            suspects[:] = [j] + [x for x in suspects if x != j][:3]
+
+    def finish() -> bool:
+        """Nothing else is affordable at b_hi (else hi is a replay a run at b_hi would have gone
+        on from), and the comparisons collected hold at every step."""
+        for j in cands:
+            if j not in funded and hi.affordable(j):
+                if span is None:
+                    return False
+                span.unaffordable(j, hi.sig[sup.sup[j]], sup.supw[j])
+        if span is None or not span.checks:
+            return True
+        culprit = span.settle()
+        if culprit is None:
+            return True
+        blame(culprit)
+        if partial is not None and span.limit >= 0:
+            partial.append(span.limit)
+        return False
 
     if m == 0:
-        return nothing_else_affordable()  # then nothing is affordable below b_hi either
+        return finish()  # then nothing is affordable below b_hi either
     idx = np.asarray(winners, dtype=np.int64)
     overlap = np.triu(sup.overlap[np.ix_(idx, idx)], 1)  # [t1, t2]: t1 before t2 in lo, sharing voters
     hi_pos = {j: t for t, j in enumerate(hi.chosen)}
@@ -285,8 +340,10 @@ def certified(lo: _Run, hi: _Run, sup: _Supports, rank, cands, suspects: list[in
     close = overlap & ((up + up_err)[:, None] >= (low - low_err)[None, :])
     for t1, t2 in zip(*np.nonzero(close), strict=True):
         a, b = lo.round_exact[t1], hi.round_exact[order_hi[t2]]
-        if a is None or b is None or a > b:
-            return False  # not provably in order (an exact value would cost more than a run)
+        if a is None or b is None or a > b:  # not provably in order from the span's ends
+            if span is None:
+                return False
+            span.in_order(t1, t2)
     # what is surely funded when winner t is the cheapest ready one: its predecessors, and every
     # winner surely cheaper than it (and what precedes those)
     before = pred | ((up + up_err)[None, :] < (low - low_err)[:, None])
@@ -312,7 +369,7 @@ def certified(lo: _Run, hi: _Run, sup: _Supports, rank, cands, suspects: list[in
     lower = np.where(held > cost + margin, lower, np.where(held < cost - margin, np.inf, -np.inf))
     todo = need & ~((up + up_err)[:, None] < lower[None, :])
     if not todo.any():
-        return nothing_else_affordable()
+        return finish()
     chains = _chains(hi)
     before_hi = before[:, [lo_pos[j] for j in hi.chosen]]  # columns in hi's order
     # depth[g, t]: how many of group g's payments are surely made when winner t is the cheapest
@@ -325,16 +382,19 @@ def certified(lo: _Run, hi: _Run, sup: _Supports, rank, cands, suspects: list[in
         cols = first + [col for col in cols if col not in first]
     for col in cols:
         j = int(others[col])
-        if not _project_waits(lo, hi, rank, chains, depth, before_hi & ov_hi[j], up, up_err, j, todo[:, col]):
-            if suspects is not None:
-                suspects[:] = [j] + [x for x in suspects if x != j][:3]
+        if not _project_waits(
+            lo, hi, rank, chains, depth, before_hi & ov_hi[j], up, up_err, j, todo[:, col], span
+        ):
+            blame(j)
             return False
-    return nothing_else_affordable()
+    return finish()
 
 
-def _project_waits(lo, hi, rank, chains, depth, before_j, pi, pi_err, j, rows) -> bool:
+def _project_waits(lo, hi, rank, chains, depth, before_j, pi, pi_err, j, rows, sweep=None) -> bool:
     """The inequality for project j against each winner t flagged in ``rows``: j's price at b_hi
-    after what is surely funded when t is the cheapest ready project exceeds t's price at b_lo."""
+    after what is surely funded when t is the cheapest ready project exceeds t's price at b_lo;
+    or, where those bounds overlap and ``sweep`` (an ``add1_sweep.Sweep``) is given, the same two
+    prices compared step by step, once the certificate's other comparisons are collected."""
     s = hi.s.sup[j]
     w = hi.s.supw[j]
     known: dict[bytes, tuple[float, Fraction | None | bool]] = {}
@@ -361,11 +421,14 @@ def _project_waits(lo, hi, rank, chains, depth, before_j, pi, pi_err, j, rows) -
         err = hi.err(j, rho)
         if pi[t] + pi_err[t] < rho - err:
             continue
-        if pi[t] - pi_err[t] > rho + err:
+        if pi[t] - pi_err[t] <= rho + err:
+            exact_pi = lo.round_exact[t]
+            if exact_pi is not None and exact_rho is not None and (exact_pi, rank[r]) < (exact_rho, rank[j]):
+                continue
+        # not provably after t from the span's ends (an exact value would cost more than a run)
+        if sweep is None:
             return False
-        exact_pi = lo.round_exact[t]
-        if exact_pi is None or exact_rho is None or (exact_pi, rank[r]) >= (exact_rho, rank[j]):
-            return False  # not provably after t (an exact value would cost more than a run)
+        sweep.precedes(t, j, chains.sig[s, depth[s, t]], w)  # settled step by step, later
     return True
 
 
