@@ -65,6 +65,7 @@ def test_the_replay_at_many_budgets_matches_replays_one_budget_at_a_time():
         hi = at(hi_k, lo)
         sweep = Sweep(lo, hi, Fraction(1))
         points = np.arange(hi_k - lo_k + 1)
+        sweep.rounds = len(hi.rounds)  # every round (a certificate replays those its comparisons read)
         sweep._add(points)
         for i in points.tolist():
             one = at(lo_k + i, lo)

@@ -5,17 +5,19 @@ exhaustive (or no longer fits the budget: then the previous one is kept). That i
 step: 1,618 on Toulouse 2022, 22,001 on Budapest 2024, thousands in a participatory budget's small
 reserved stage. Where the outcome is stable over many steps, we *probe* a step h ahead: replay the
 current outcome at h's budget (no comparisons: a fraction of a run) and, when a certificate proves
-that every budget in between funds the same projects, jump to h. A failed probe costs a replay and
-a certificate (on Budapest, a few runs' worth): a long one is retried at once at half the span
-(certificates loosen as spans grow: a span that failed is tried again only after four probes
-succeeded at half of it); a short one sends the search one run at a time over its span. If the
-outcome changed once there, the probe was right and probing goes on at once; if it did not change
-(the certificate is loose there: two projects close to a tie, on Budapest 2024 for hundreds of
-steps) or changed more than once (Warsaw-Mokotow), the search keeps running steps one at a time for
-a while, longer each time that happens. So it is never much slower than the loop (``linear``, kept
-as the reference the tests compare with) and gives the same step and the same outcome. (With cost
-utility and few supporter groups a project, where the outcome changes every few steps,
-``add1_lockstep`` runs many steps at a time instead.)
+that every budget in between funds the same projects, jump to h. Comparisons that the span's two
+ends cannot settle (two projects close to a tie) are made step by step (``add1_sweep``), and a
+certificate that fails at a step still proves the steps before it: the search jumps there, runs the
+next step and probes again. A probe that proves nothing costs a replay and a certificate (on
+Budapest, a few runs' worth): a long one is retried at once at half the span (a span that failed is
+tried again only after four probes succeeded at half of it); a short one, or one that proves only a
+step or two, sends the search one run at a time over its span. If the outcome changed once there,
+probing goes on at once; if it did not change or changed more than once (Warsaw-Mokotow, where it
+changes every step or two), the search keeps running steps one at a time for a while, longer each
+time that happens. So it is never much slower than the loop (``linear``, kept as the reference the
+tests compare with) and gives the same step and the same outcome. (With cost utility and few
+supporter groups a project, where the outcome changes every few steps, ``add1_lockstep`` runs many
+steps at a time instead.)
 
 The certificate rests on three facts about MES with cost or approval utility, where all supporters
 of a project value it the same:
@@ -43,6 +45,11 @@ then, by induction over the run's steps, some ready project of T is always cheap
 that would leave T; and what the replay leaves unfunded at b_hi, unaffordable there, is unaffordable
 below. So every b in [b_lo, b_hi] funds T's projects. Comparisons are made in floats with a margin;
 within it, on exact values when they are known for free, else the certificate fails (conservative).
+
+The argument needs the inequalities only at each budget b of the span: U_r may be replaced by
+pi_r(b), j's price at b_hi by its price at b after before(r), and "U_p <= L_x" by pi_p(b) <= pi_x(b).
+Where the ends do not settle one of them, ``add1_sweep`` checks it at every step of the span; a
+project affordable at b_hi is then checked to be unaffordable at every step below.
 """
 
 from __future__ import annotations

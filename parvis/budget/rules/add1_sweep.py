@@ -110,6 +110,8 @@ class Sweep:
         self.rho = np.zeros((len(hi.rounds), 0))  # each round's price at each point
         self.broken = np.zeros(0, dtype=bool)  # a funded project unaffordable there (not the trace)
         self.checks: list[_Check] = []
+        self.rounds = 0  # rounds the comparisons collected read: the replay stops after them
+        self.replayed = 0  # rounds replayed at the points computed
 
     def _add(self, points: np.ndarray) -> None:
         """Replay at more points (steps within the span, not yet computed)."""
@@ -118,7 +120,7 @@ class Sweep:
         held = np.zeros((hi.n_sigs, len(points)))
         held[1] = b
         rho = np.zeros((len(hi.rounds), len(points)))
-        for k, (j, sigs, ws) in enumerate(hi.rounds):
+        for k, (j, sigs, ws) in enumerate(hi.rounds[: self.rounds]):
             q = _shares(held[sigs], np.asarray(ws, dtype=np.float64), hi.cf[j])
             rho[k] = q / hi.uf[j]
             new = self.made[k]
@@ -161,6 +163,7 @@ class Sweep:
             return rho - np.where(np.isinf(rho), 0.0, self._err(j, rho))
 
         self.checks.append(_Check(self._high(t), low, j))
+        self._reads(t, distinct)
 
     def in_order(self, t1: int, t2: int) -> None:
         """To settle: round t1's price is surely below round t2's at every step."""
@@ -168,6 +171,7 @@ class Sweep:
         self.checks.append(
             _Check(self._high(t1), lambda cols: self.rho[t2, cols] - self._err(x, self.rho[t2, cols]), x)
         )
+        self._reads(max(t1, t2), np.zeros(0, dtype=np.int64))
 
     def unaffordable(self, j: int, sigs: np.ndarray, w: np.ndarray) -> None:
         """To settle: supporters holding ``sigs`` surely cannot pay for j at any step."""
@@ -180,12 +184,23 @@ class Sweep:
             return np.where(self.broken[cols], np.inf, weight @ self.held[np.ix_(distinct, cols)])
 
         self.checks.append(_Check(held, lambda cols: np.full(len(cols), need), j, rising=True))
+        self._reads(-1, distinct)
+
+    def _reads(self, t: int, sigs: np.ndarray) -> None:
+        """A comparison reads round t's price and signatures ``sigs``: rounds up to those."""
+        made = int(self.hi.sig_round[sigs].max()) if len(sigs) else -1
+        self.rounds = max(self.rounds, t + 1, made + 1)
 
     def settle(self):
         """Decide the comparisons collected, all at once: ``limit`` becomes the last step before
         the first one where one of them is not sure (-1 if that is b_lo's own). Returns the tag
         (a project) of the comparison that failed first, or None if all held."""
         fail, culprit = self.limit + 1, None  # the first step not proven
+        if self.rounds > self.replayed:  # columns computed before stopped short of these rounds
+            self.points = np.zeros(0, dtype=np.int64)
+            self.column = {}
+            self.held, self.rho, self.broken = self.held[:, :0], self.rho[:, :0], self.broken[:0]
+            self.replayed = self.rounds
         first = np.linspace(0, self.limit, min(GRID, self.limit) + 1).round().astype(np.int64)
         for check in self.checks:
             check.cuts = [first]
