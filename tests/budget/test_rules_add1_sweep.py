@@ -69,6 +69,7 @@ def test_the_replay_at_many_budgets_matches_replays_one_budget_at_a_time():
         sweep._add(points)
         for i in points.tolist():
             one = at(lo_k + i, lo)
+            assert sweep.held[1, sweep.column[i]] == one.b0f  # the untouched share, rounded once
             np.testing.assert_allclose(sweep.rho[:, sweep.column[i]], one.round_rho, rtol=1e-12)
             # every signature of hi's tree holds at this budget what the replay's voters hold
             for group, sig in enumerate(hi.sig.tolist()):

@@ -21,6 +21,8 @@ budget of the span, one column per budget: a round's share is a water-filling pe
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 
 from .mes import _ABS, _REL, _Run
@@ -30,25 +32,27 @@ GRID = 16
 MAX_CUT = 64
 
 
-def _shares(held: np.ndarray, w: np.ndarray, c: float) -> np.ndarray:
+def _shares(held: np.ndarray, w: np.ndarray, c: float, margin: float) -> tuple[np.ndarray, np.ndarray]:
     """For each column of ``held`` (supporters x budgets; ``w`` voters each), the equal share q with
-    sum(w * min(held, q)) = c; nan where the supporters cannot afford c.
+    sum(w * min(held, q)) = c, nan where the supporters surely cannot afford c; and where that is
+    within ``margin`` of what they hold (affordable or not: not decided in floats).
 
     Newton's method from c / (total weight), below the root, as mes._float_share: each step caps
     the supporters holding less than q, and never uncaps one (it ends even if rounding wavers)."""
     total = float(w.sum())
     q = np.full(held.shape[1], c / total)
-    capped = np.zeros(held.shape, dtype=bool)
-    spent = w[:, None] * held
-    while True:
-        now = capped | (held < q[None, :])
-        if (now == capped).all():
-            break
-        capped = now
-        with np.errstate(divide="ignore", invalid="ignore"):
-            q = (c - (spent * capped).sum(axis=0)) / (total - w @ capped)
-    q[spent.sum(axis=0) < c] = np.nan
-    return q
+    capped = held < q[0]
+    if not capped.any():  # everyone pays the plain share, which they all hold
+        return q, np.zeros(held.shape[1], dtype=bool)
+    n = -1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        while (m := int(np.count_nonzero(capped))) != n:
+            n = m
+            q = (c - w @ (held * capped)) / (total - w @ capped)
+            capped |= held < q[None, :]
+    avail = w @ held
+    q[avail < c] = np.nan
+    return q, np.abs(avail - c) <= margin
 
 
 class _Check:
@@ -96,7 +100,11 @@ class Sweep:
         self.hi = hi
         self.n = int((hi.b0 - lo.b0) / step)
         self.limit = self.n  # steps past b_lo proven so far: the span, until a comparison fails
-        self.b_lo, self.step = lo.b0, step
+        # b_lo + i * step = (num + i * step_num) / den, in integers: rounded once, as float(Fraction)
+        b_lo, step = Fraction(lo.b0), Fraction(step)
+        den = b_lo.denominator * step.denominator
+        self.b_num = (b_lo.numerator * step.denominator, den)
+        self.step_num = step.numerator * b_lo.denominator
         n_sigs = hi.n_sigs
         made = hi.sig_round[2:n_sigs]
         order = np.argsort(made, kind="stable") + 2
@@ -116,13 +124,14 @@ class Sweep:
     def _add(self, points: np.ndarray) -> None:
         """Replay at more points (steps within the span, not yet computed)."""
         hi = self.hi
-        b = np.array([float(self.b_lo + int(i) * self.step) for i in points])
+        num, den = self.b_num
+        b = np.array([(num + int(i) * self.step_num) / den for i in points])  # float(b_lo + i step)
         held = np.zeros((hi.n_sigs, len(points)))
         held[1] = b
         rho = np.zeros((len(hi.rounds), len(points)))
         for k, (j, sigs, ws) in enumerate(hi.rounds[: self.rounds]):
-            q = _shares(held[sigs], np.asarray(ws, dtype=np.float64), hi.cf[j])
-            rho[k] = q / hi.uf[j]
+            q, unsure = _shares(held[sigs], np.asarray(ws, dtype=np.float64), hi.cf[j], self._margin(j))
+            rho[k] = np.where(unsure, np.nan, q / hi.uf[j])  # nan: not this trace, or not surely
             new = self.made[k]
             held[new] = np.maximum(held[self.parent[new]] - q[None, :], 0.0)
         self.column.update((int(p), len(self.points) + c) for c, p in enumerate(points.tolist()))
@@ -135,6 +144,12 @@ class Sweep:
         """_Run.err at the span's budgets (at b_hi, the largest: a safe bound for all)."""
         hi = self.hi
         return _REL * rho + (_ABS * hi.b0f + 1e-13 * hi.cf[j]) / hi.uf[j]
+
+    def _margin(self, j: int) -> float:
+        """Within this of j's cost, what its supporters hold does not decide in floats whether they
+        can pay for it (as _Run.price, at b_hi: a safe bound for the span)."""
+        hi = self.hi
+        return _REL * hi.cf[j] + _ABS * hi.b0f * hi.s.weight[j]
 
     def _high(self, t: int):
         """Round t's price plus rounding, at columns (inf where the replay broke)."""
@@ -158,9 +173,10 @@ class Sweep:
         distinct, weight = self._grouped(sigs, w)
 
         def low(cols: np.ndarray) -> np.ndarray:
-            q = _shares(self.held[np.ix_(distinct, cols)], weight, hi.cf[j])
+            q, unsure = _shares(self.held[np.ix_(distinct, cols)], weight, hi.cf[j], self._margin(j))
             rho = np.where(np.isnan(q), np.inf, q / hi.uf[j])  # unaffordable: never cheaper
-            return rho - np.where(np.isinf(rho), 0.0, self._err(j, rho))
+            low = rho - np.where(np.isinf(rho), 0.0, self._err(j, rho))
+            return np.where(unsure, -np.inf, low)  # affordable or not within rounding: not sure
 
         self.checks.append(_Check(self._high(t), low, j))
         self._reads(t, distinct)
@@ -177,8 +193,7 @@ class Sweep:
         """To settle: supporters holding ``sigs`` surely cannot pay for j at any step."""
         hi = self.hi
         distinct, weight = self._grouped(sigs, w)
-        c = hi.cf[j]
-        need = c - (_REL * c + _ABS * hi.b0f * hi.s.weight[j])
+        need = hi.cf[j] - self._margin(j)
 
         def held(cols: np.ndarray) -> np.ndarray:
             return np.where(self.broken[cols], np.inf, weight @ self.held[np.ix_(distinct, cols)])
