@@ -51,12 +51,14 @@ def elections(draw):
 @pytest.fixture(params=[None, (2, 1), (2, 1, 1e-3)], ids=["default", "probe-always", "probe-always-wide"])
 def probing(request, monkeypatch):
     """Also probe at every step, from the shortest span, so that certificates are tried all the time
-    (and failed spans halved down to 2); and with the step-by-step comparisons' margins a million
-    times wider, so that they fail within their span all the time (proving only the steps before)."""
+    (and failed spans halved down to 2), comparing prices step by step over any span; and with those
+    comparisons' margins a million times wider, so that they fail within their span all the time
+    (proving only the steps before)."""
     if request.param is not None:
         first, cooldown, *wide = request.param
         monkeypatch.setattr(add1, "FIRST_SPAN", first)
         monkeypatch.setattr(add1, "MAX_COOLDOWN", cooldown)
+        monkeypatch.setattr(add1, "SWEEP_SPAN", 0)
         if wide:
             monkeypatch.setattr(add1_sweep, "_REL", wide[0])
 
