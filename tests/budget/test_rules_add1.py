@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from parvis.budget import rules
-from parvis.budget.rules import add1, add1_lockstep, add1_sweep, mes
+from parvis.budget.rules import add1, add1_lockstep, mes
 from parvis.budget.rules.tiebreak import tie_order
 
 DATA = Path(__file__).resolve().parents[2] / "../shared/data/pabulib"
@@ -51,16 +51,16 @@ def elections(draw):
 @pytest.fixture(params=[None, (2, 1), (2, 1, 1e-3)], ids=["default", "probe-always", "probe-always-wide"])
 def probing(request, monkeypatch):
     """Also probe at every step, from the shortest span, so that certificates are tried all the time
-    (and failed spans halved down to 2), comparing prices step by step over any span; and with those
-    comparisons' margins a million times wider, so that they fail within their span all the time
-    (proving only the steps before)."""
+    (and failed spans halved down to 2), comparing prices step by step over any span; and with the
+    runs' rounding margins a million times wider, so that comparisons within them (exact decisions in
+    runs, failures step by step, proving only the steps before) happen all the time."""
     if request.param is not None:
         first, cooldown, *wide = request.param
         monkeypatch.setattr(add1, "FIRST_SPAN", first)
         monkeypatch.setattr(add1, "MAX_COOLDOWN", cooldown)
         monkeypatch.setattr(add1, "SWEEP_SPAN", 0)
         if wide:
-            monkeypatch.setattr(add1_sweep, "_REL", wide[0])
+            monkeypatch.setattr(mes, "_REL", wide[0])
 
 
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -186,21 +186,18 @@ def search(election, sup: _Supports, utility, rank, step, exhaustive_stop, free,
                 span = 2 * span if limit is None else min(2 * span, limit)
                 span = min(span, MAX_SPAN)
                 continue
-            if partial and partial[0] >= PARTIAL_MIN:
-                # every step up to k + partial[0] funds what cur funds; the next one may not: run
-                # it, and probe from there at once
+            if partial:  # every step up to k + partial[0] funds what cur funds; the next may not
                 k, stale = k + partial[0], partial[0] > 0
-            elif span > FIRST_SPAN and not partial:
+            elif span > FIRST_SPAN:
                 # a certificate's bounds loosen as its span grows, and the outcome may change
                 # within it: probe half as far at once, and not further for a while
                 span = limit = span // 2
                 streak = 0
                 continue
-            else:
+            if not partial or partial[0] < PARTIAL_MIN:
                 # run the failed span one step at a time (past what it proved), then judge the
-                # certificate by what it hid
-                if partial:
-                    k, stale = k + partial[0], partial[0] > 0
+                # certificate by what it hid; after a longer proof, the next step is run and
+                # probing goes on from there at once
                 span, wait, limit = FIRST_SPAN, FIRST_SPAN - 1, None
                 judge_at, changed = k + FIRST_SPAN, 0
         else:

@@ -25,7 +25,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from .mes import _ABS, _REL, _Run
+from .mes import _Run
 
 #: Points of a first grid over a span; at most this many more in a gap that bounds could not settle.
 GRID = 16
@@ -94,7 +94,9 @@ class _Check:
 
 
 class Sweep:
-    """The replay ``hi`` (funding what ``lo`` funds) at the budgets b_lo + i * step, 0 <= i <= n."""
+    """The replay ``hi`` (funding what ``lo`` funds) at the budgets b_lo + i * step, 0 <= i <= n.
+    Rounding margins are ``hi``'s (``err``, ``margin``): at b_hi, the largest budget, they bound
+    those at every budget of the span."""
 
     def __init__(self, lo: _Run, hi: _Run, step) -> None:
         self.hi = hi
@@ -106,11 +108,7 @@ class Sweep:
         self.b_num = (b_lo.numerator * step.denominator, den)
         self.step_num = step.numerator * b_lo.denominator
         n_sigs = hi.n_sigs
-        made = hi.sig_round[2:n_sigs]
-        order = np.argsort(made, kind="stable") + 2
-        bounds = np.searchsorted(made[order - 2], np.arange(len(hi.rounds) + 1))
-        # the signatures each round made, and their parents
-        self.made = [order[bounds[k] : bounds[k + 1]] for k in range(len(hi.rounds))]
+        self.made: list[np.ndarray] = []  # the signatures each round made (see _add)
         self.parent = hi.sig_parent[:n_sigs]
         self.points = np.zeros(0, dtype=np.int64)  # steps computed so far, in columns
         self.column: dict[int, int] = {}
@@ -124,13 +122,18 @@ class Sweep:
     def _add(self, points: np.ndarray) -> None:
         """Replay at more points (steps within the span, not yet computed)."""
         hi = self.hi
+        if not self.made:  # first replay: the signatures each round made, in order
+            made = hi.sig_round[2 : hi.n_sigs]
+            order = np.argsort(made, kind="stable") + 2
+            bounds = np.searchsorted(made[order - 2], np.arange(len(hi.rounds) + 1))
+            self.made = [order[bounds[k] : bounds[k + 1]] for k in range(len(hi.rounds))]
         num, den = self.b_num
         b = np.array([(num + int(i) * self.step_num) / den for i in points])  # float(b_lo + i step)
         held = np.zeros((hi.n_sigs, len(points)))
         held[1] = b
         rho = np.zeros((len(hi.rounds), len(points)))
         for k, (j, sigs, ws) in enumerate(hi.rounds[: self.rounds]):
-            q, unsure = _shares(held[sigs], np.asarray(ws, dtype=np.float64), hi.cf[j], self._margin(j))
+            q, unsure = _shares(held[sigs], np.asarray(ws, dtype=np.float64), hi.cf[j], hi.margin(j))
             rho[k] = np.where(unsure, np.nan, q / hi.uf[j])  # nan: not this trace, or not surely
             new = self.made[k]
             held[new] = np.maximum(held[self.parent[new]] - q[None, :], 0.0)
@@ -140,24 +143,13 @@ class Sweep:
         self.rho = np.concatenate((self.rho, rho), axis=1)
         self.broken = np.concatenate((self.broken, np.isnan(rho).any(axis=0)))
 
-    def _err(self, j: int, rho: np.ndarray) -> np.ndarray:
-        """_Run.err at the span's budgets (at b_hi, the largest: a safe bound for all)."""
-        hi = self.hi
-        return _REL * rho + (_ABS * hi.b0f + 1e-13 * hi.cf[j]) / hi.uf[j]
-
-    def _margin(self, j: int) -> float:
-        """Within this of j's cost, what its supporters hold does not decide in floats whether they
-        can pay for it (as _Run.price, at b_hi: a safe bound for the span)."""
-        hi = self.hi
-        return _REL * hi.cf[j] + _ABS * hi.b0f * hi.s.weight[j]
-
     def _high(self, t: int):
         """Round t's price plus rounding, at columns (inf where the replay broke)."""
         x = self.hi.chosen[t]
 
         def high(cols: np.ndarray) -> np.ndarray:
             rho = self.rho[t, cols]
-            return np.where(self.broken[cols], np.inf, rho + self._err(x, rho))
+            return np.where(self.broken[cols], np.inf, rho + self.hi.err(x, rho))
 
         return high
 
@@ -173,9 +165,9 @@ class Sweep:
         distinct, weight = self._grouped(sigs, w)
 
         def low(cols: np.ndarray) -> np.ndarray:
-            q, unsure = _shares(self.held[np.ix_(distinct, cols)], weight, hi.cf[j], self._margin(j))
+            q, unsure = _shares(self.held[np.ix_(distinct, cols)], weight, hi.cf[j], hi.margin(j))
             rho = np.where(np.isnan(q), np.inf, q / hi.uf[j])  # unaffordable: never cheaper
-            low = rho - np.where(np.isinf(rho), 0.0, self._err(j, rho))
+            low = rho - np.where(np.isinf(rho), 0.0, self.hi.err(j, rho))
             return np.where(unsure, -np.inf, low)  # affordable or not within rounding: not sure
 
         self.checks.append(_Check(self._high(t), low, j))
@@ -185,7 +177,7 @@ class Sweep:
         """To settle: round t1's price is surely below round t2's at every step."""
         x = self.hi.chosen[t2]
         self.checks.append(
-            _Check(self._high(t1), lambda cols: self.rho[t2, cols] - self._err(x, self.rho[t2, cols]), x)
+            _Check(self._high(t1), lambda cols: self.rho[t2, cols] - self.hi.err(x, self.rho[t2, cols]), x)
         )
         self._reads(max(t1, t2), np.zeros(0, dtype=np.int64))
 
@@ -193,7 +185,7 @@ class Sweep:
         """To settle: supporters holding ``sigs`` surely cannot pay for j at any step."""
         hi = self.hi
         distinct, weight = self._grouped(sigs, w)
-        need = hi.cf[j] - self._margin(j)
+        need = hi.cf[j] - hi.margin(j)
 
         def held(cols: np.ndarray) -> np.ndarray:
             return np.where(self.broken[cols], np.inf, weight @ self.held[np.ix_(distinct, cols)])

@@ -261,6 +261,11 @@ class _Run:
         """How far a float price ``rho`` of j may be from the exact one."""
         return _REL * rho + (_ABS * self.b0f + 1e-13 * self.cf[j]) / self.uf[j]
 
+    def margin(self, j: int) -> float:
+        """Within this of j's cost, what its supporters hold does not decide in floats whether they
+        can pay for it."""
+        return _REL * self.cf[j] + _ABS * self.b0f * self.s.weight[j]
+
     def count(self, sig_s: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Distinct signatures among supporters holding ``sig_s`` (weights ``w``), and their total
         weights. Supporters sharing a payment history share a signature, so this is counted
@@ -314,7 +319,7 @@ class _Run:
         b = self.sig_f[sig_s]
         avail = float(b @ w)
         c = self.cf[j]
-        margin = _REL * c + _ABS * self.b0f * self.s.weight[j]
+        margin = self.margin(j)
         if avail < c - margin:
             return None, None
         if avail <= c + margin:
