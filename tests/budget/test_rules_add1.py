@@ -232,12 +232,13 @@ def test_a_project_unaffordable_after_a_set_is_not_priced_after_a_larger_one(
     sup = types.SimpleNamespace(sup={2: np.array([0])}, supw={2: np.array([1.0])})
     hi = types.SimpleNamespace(s=sup, err=lambda j, rho: 0.0)
     lo = types.SimpleNamespace(chosen=[0, 1], round_exact=[None, None])
-    chains = types.SimpleNamespace(sig=np.array([[100, 101]]))  # group 0's signature by depth
-    depth = np.array([[0, 1]])  # group 0 has paid nothing when winner 0 is cheapest, once for winner 1
+    # group 0's signature (a row per winner): it has paid nothing when winner 0 is the cheapest,
+    # once when winner 1 is
+    surely = {0: np.array([100]), 1: np.array([101])}
     before_j = np.array([[1, 0], second], dtype=bool)
     pi, pi_err = np.array([1.0, 1.0]), np.zeros(2)
     rows = np.array([True, True])
-    assert add1._project_waits(lo, hi, [0, 1, 2], chains, depth, before_j, pi, pi_err, 2, rows) is waits
+    assert add1._project_waits(lo, hi, [0, 1, 2], surely, before_j, pi, pi_err, 2, rows) is waits
     assert len(calls) == priced
 
 
@@ -265,7 +266,7 @@ def test_a_project_that_failed_a_certificate_is_checked_first_in_the_next(monkey
         waits = add1._project_waits
 
         def spy(*args):
-            checked.append(args[8])
+            checked.append(args[7])  # the project
             return waits(*args)
 
         monkeypatch.setattr(add1, "_project_waits", spy)
