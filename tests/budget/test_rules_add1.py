@@ -242,6 +242,28 @@ def test_a_project_unaffordable_after_a_set_is_not_priced_after_a_larger_one(
     assert len(calls) == priced
 
 
+def test_sure_rows_hold_each_groups_signature_after_what_is_surely_funded():
+    # row t of add1._Surely: every voter group's signature in the replay once the projects flagged
+    # in before[t] are funded; here each row funds the replay's first t projects, whose budgets a
+    # replay of just those gives
+    costs = {"1": 23, "2": 35, "3": 32, "4": 36, "5": 36}
+    ballots = [{"1", "2"}, {"2", "4"}, {"2", "4"}, {"2", "3", "5"}, {"1", "2"}, {"2", "3", "5"}, {"3"}]
+    election = rules.Election.from_data(costs, 120, ballots)
+    sup, rank, _free, cands, _step = prepared(election)
+    b0 = election.budget / sup.num_voters + 9
+    run = mes._Run(election, sup, "cost", rank, b0)
+    run.run(cands)
+    m = len(run.chosen)
+    assert m >= 3
+    before = np.tril(np.ones((m + 1, m), dtype=bool), -1)  # row t: the first t projects
+    surely = add1._Surely(add1._chains(run), before)
+    for t in range(m + 1):
+        prefix = mes._Run(election, sup, "cost", rank, b0)
+        assert prefix.replay(run.chosen[:t])
+        assert run.sig_f[surely[t]].tolist() == prefix.sig_f[prefix.sig].tolist()
+    assert surely[0].tolist() == [1] * len(sup.mult)  # nothing funded: the untouched share
+
+
 def test_a_project_that_failed_a_certificate_is_checked_first_in_the_next(monkeypatch):
     costs = {"1": 23, "2": 35, "3": 32, "4": 36, "5": 36}
     ballots = [
