@@ -37,6 +37,7 @@ COMPLETIONS = ("none", "add1", "add1-greedy")
 UTILITIES = ("cost", "approval")
 _REL = 1e-9  # relative float tolerance under which a decision is re-taken exactly
 _ABS = 1e-10  # absolute tolerance, as a fraction of the initial per-voter budget
+_NOTHING = Fraction(0)
 
 
 def _waterfill(values: list[Fraction], weights: list[int], cost: Fraction, lump: int = 0) -> Fraction | None:
@@ -179,7 +180,8 @@ class _Run:
                     stack.extend(missing)
                     continue
                 self._solve(k)
-            cache[t] = max(cache[parent] - self.q_exact[k], Fraction(0))
+            left = cache[parent] - self.q_exact[k]
+            cache[t] = left if left.numerator > 0 else _NOTHING  # a sign test, not a Fraction comparison
             stack.pop()
         return cache[s]
 
