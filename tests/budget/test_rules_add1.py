@@ -256,12 +256,17 @@ def test_sure_rows_hold_each_groups_signature_after_what_is_surely_funded():
     m = len(run.chosen)
     assert m >= 3
     before = np.tril(np.ones((m + 1, m), dtype=bool), -1)  # row t: the first t projects
-    surely = add1._Surely(add1._chains(run), before)
+    want = []
     for t in range(m + 1):
         prefix = mes._Run(election, sup, "cost", rank, b0)
         assert prefix.replay(run.chosen[:t])
-        assert run.sig_f[surely[t]].tolist() == prefix.sig_f[prefix.sig].tolist()
-    assert surely[0].tolist() == [1] * len(sup.mult)  # nothing funded: the untouched share
+        want.append(prefix.sig_f[prefix.sig].tolist())
+    # rows asked smallest first (each from the one before) and largest first (each from scratch)
+    for order in (range(m + 1), reversed(range(m + 1))):
+        surely = add1._Surely(run, before)
+        for t in order:
+            assert run.sig_f[surely[t]].tolist() == want[t]
+        assert surely[0].tolist() == [1] * len(sup.mult)  # nothing funded: the untouched share
 
 
 def test_a_project_that_failed_a_certificate_is_checked_first_in_the_next(monkeypatch):

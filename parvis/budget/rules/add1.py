@@ -253,49 +253,39 @@ class Outcomes:
         return self.states(funded, exhaustive_stop)[0]
 
 
-class _Chains:
-    """For a run: each voter group's signature after each of its payments, in the run's order."""
-
-    def __init__(self, run: _Run):
-        n_groups = len(run.s.mult)
-        count = np.zeros(n_groups, dtype=np.int64)
-        for s, _ in run.pay_log:
-            count[s] += 1
-        depth = int(count.max()) if run.pay_log else 0
-        self.sig = np.ones((n_groups, depth + 1), dtype=np.int64)  # column 0: the untouched share
-        self.member = np.zeros((n_groups, len(run.pay_log)), dtype=np.float32)
-        count[:] = 0
-        for k, (s, new) in enumerate(run.pay_log):
-            count[s] += 1
-            self.sig[s, count[s]] = new
-            self.member[s, k] = 1.0
-
-
 class _Surely:
     """Every voter group's signature at b_hi once what is surely funded when winner t is the
     cheapest ready one is funded (row t), computed when a row is first asked for: a project's
-    supporters are then read from one row (a gather by group and depth for each project and row
-    took a fifth of a certificate on Budapest 2024)."""
+    supporters are then read from one row.
 
-    def __init__(self, chains: _Chains, before_hi: np.ndarray):
-        # depth[t, g]: how many of group g's payments are surely made when winner t is the cheapest
-        self.depth = (before_hi.astype(np.float32) @ chains.member.T).astype(np.int64)
-        width = chains.sig.shape[1]
-        self.flat = chains.sig.ravel()
-        self.base = np.arange(chains.sig.shape[0], dtype=np.int64) * width
+    A row replays the payments of its sure set on the replay's signatures, in the replay's order,
+    from the largest row already computed whose sure set it holds: a group's payments are to projects
+    sharing it, so a sure set (closed under what precedes) holds a first part of them, and the last
+    one replayed is where the group stands. (Sure sets mostly nest, so each payment is replayed about
+    once a certificate: on Budapest 2024, 0.22–0.25 s in all against 0.66–0.80 s for per-group
+    payment chains and their depths.)"""
+
+    def __init__(self, hi: _Run, before_hi: np.ndarray):
+        self.log = hi.pay_log  # each round's payers and their new signatures, in hi's order
+        self.before = before_hi  # [t, k]: round k (hi's order) is surely funded when t is cheapest
+        self.n_groups = len(hi.s.mult)
         self.rows: dict[int, np.ndarray] = {}
 
     def __getitem__(self, t: int) -> np.ndarray:
         row = self.rows.get(t)
         if row is None:
-            row = self.rows[t] = self.flat[self.base + self.depth[t]]
+            need = self.before[t]
+            base, done = None, np.zeros_like(need)
+            for u, computed in self.rows.items():
+                held = self.before[u]
+                if not (held & ~need).any() and held.sum() > done.sum():
+                    base, done = computed, held
+            row = np.ones(self.n_groups, dtype=np.int64) if base is None else base.copy()
+            for k in np.flatnonzero(need & ~done).tolist():
+                payers, new = self.log[k]
+                row[payers] = new
+            self.rows[t] = row
         return row
-
-
-def _chains(run: _Run) -> _Chains:
-    if run.chains is None:
-        run.chains = _Chains(run)
-    return run.chains
 
 
 def certified(
@@ -401,9 +391,8 @@ def certified(
     todo = need & ~((up + up_err)[:, None] < lower[None, :])
     if not todo.any():
         return finish()
-    chains = _chains(hi)
     before_hi = before[:, [lo_pos[j] for j in hi.chosen]]  # columns in hi's order
-    surely = _Surely(chains, before_hi)
+    surely = _Surely(hi, before_hi)
     ov_hi = sup.overlap[:, hi.chosen]
     cols = np.flatnonzero(todo.any(axis=0)).tolist()
     if suspects:

@@ -147,7 +147,6 @@ class _Run:
         self.round_rho: list[float] = []  # the winner's price, round by round
         self.round_exact: list[Fraction | None] = []  # and its exact value, when known for free
         self.pay_log: list[tuple[np.ndarray, np.ndarray]] = []  # supporters, their new signatures
-        self.chains = None
         self.replayed = False  # funds what a run would, but may order projects sharing no supporter otherwise
         self.q_exact: dict[int, Fraction] = {}
         self.unaffordable_at: dict[int, int] = {}
