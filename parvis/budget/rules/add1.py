@@ -277,9 +277,9 @@ class _Surely:
             need = self.before[t]
             base, done = None, np.zeros_like(need)
             for u, computed in self.rows.items():
-                held = self.before[u]
-                if not (held & ~need).any() and held.sum() > done.sum():
-                    base, done = computed, held
+                sure = self.before[u]
+                if not (sure & ~need).any() and sure.sum() > done.sum():
+                    base, done = computed, sure
             row = np.ones(self.n_groups, dtype=np.int64) if base is None else base.copy()
             for k in np.flatnonzero(need & ~done).tolist():
                 payers, new = self.log[k]

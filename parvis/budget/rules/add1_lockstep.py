@@ -72,6 +72,7 @@ class _Block:
 
     def __init__(self, layout: _Layout, sup: _Supports, cf, rank, cands: list[int], b: np.ndarray):
         m, n_groups, n_proj = len(b), len(sup.mult), len(cf)
+        self.m = m  # rows: one per budget
         self.s, self.cf, self.rank = sup, cf, rank
         self.layout = layout  # built once per election, shared by its blocks
         self.tol = _ABS * b  # absolute tolerance of each row, as in _Run
@@ -102,7 +103,7 @@ class _Block:
 
     def _refresh(self, rows: np.ndarray, projects: np.ndarray) -> None:
         """Prices of projects[k] in rows[k], as _Run.price computes them, all pairs at once."""
-        flat, w, pair, first = self.layout.cells(rows, projects, len(self.active))
+        flat, w, pair, first = self.layout.cells(rows, projects, self.m)
         held = self.flat[flat]
         c = self.cf[projects]
         tol = self.tol[rows]
@@ -192,7 +193,7 @@ class _Block:
 
     def _pay(self, rows: np.ndarray, projects: np.ndarray) -> None:
         """Each row funds its winner: supporters pay the share, or all they have left."""
-        flat, _, pair, _ = self.layout.cells(rows, projects, len(self.active))
+        flat, _, pair, _ = self.layout.cells(rows, projects, self.m)
         held = self.flat[flat]
         c = self.cf[projects]
         exact = self.payers[rows, projects]

@@ -153,16 +153,12 @@ class Sweep:
 
         return high
 
-    def _grouped(self, sigs: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        distinct, slot = np.unique(sigs, return_inverse=True)
-        return distinct, np.bincount(slot, weights=w, minlength=len(distinct))
-
     def precedes(self, t: int, j: int, sigs: np.ndarray, w: np.ndarray) -> None:
         """To settle: at every step, round t's price is surely below j's price for supporters
         holding signatures ``sigs`` (per supporter group, ``w`` voters each; signatures of
         ``hi``'s tree, read at each budget)."""
         hi = self.hi
-        distinct, weight = self._grouped(sigs, w)
+        distinct, weight = hi.count(sigs, w)  # one row per distinct signature
 
         def low(cols: np.ndarray) -> np.ndarray:
             q, unsure = _shares(self.held[np.ix_(distinct, cols)], weight, hi.cf[j], hi.margin(j))
@@ -184,7 +180,7 @@ class Sweep:
     def unaffordable(self, j: int, sigs: np.ndarray, w: np.ndarray) -> None:
         """To settle: supporters holding ``sigs`` surely cannot pay for j at any step."""
         hi = self.hi
-        distinct, weight = self._grouped(sigs, w)
+        distinct, weight = hi.count(sigs, w)  # one row per distinct signature
         need = hi.cf[j] - hi.margin(j)
 
         def held(cols: np.ndarray) -> np.ndarray:
