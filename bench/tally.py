@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shlex
 import subprocess
 import sys
@@ -87,12 +88,19 @@ def main(argv=None) -> None:
     parser.add_argument("--pabutools-timeout", type=float, default=300.0, metavar="SECONDS")
     parser.add_argument("--no-pabutools", action="store_true", help="time Parvis only")
     parser.add_argument("--data", default=str(DATA))
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=min(2, os.cpu_count() or 1),
+        help="processes an Add1 search may use, as `parvis tally` (default: 2 with two CPUs or more)",
+    )
     args = parser.parse_args(argv)
     data = Path(args.data)
     paths = sorted(data.glob("*.pb"))
     if args.files:
         paths = [p for p in paths if any(f in p.name for f in args.files)]
     print("command: python " + " ".join(shlex.quote(a) for a in [sys.argv[0], *(argv or sys.argv[1:])]))
+    print(f"workers for Add1: {args.workers} (of {os.cpu_count()} CPUs)")
     header = ["file", "voters", "projects", "parse s (Parvis / pabutools)", "parse peak MB"]
     for r in args.rules:
         header.append(f"{r} s (Parvis / pabutools = ratio)")
@@ -118,6 +126,8 @@ def main(argv=None) -> None:
         ]
         for name in args.rules:
             rule, options = RULES[name]
+            if "completion" in options:
+                options = {**options, "workers": args.workers}
             t = time.perf_counter()
             try:
                 outcome = rules.tally(election, rule, **options)

@@ -5,6 +5,7 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -81,6 +82,8 @@ def test_explain_says_why(pb_file):
         (["--rule", "mj"], r"majority judgment needs grade \(scoring\) ballots"),
         (["--rule", "greedy", "--tie-break", "lottery"], "--tie-break lottery needs --seed"),
         (["--rule", "greedy", "--completion", "add1"], "do not apply to rule greedy"),
+        (["--rule", "mes", "--completion", "add1", "--workers", "0"], "--workers must be 1 or more"),
+        (["--rule", "greedy", "--workers", "2"], "option.s. workers do not apply to rule greedy"),
     ],
 )
 def test_bad_arguments_exit_with_code_2(pb_file, args, message):
@@ -116,3 +119,27 @@ def test_console_command(pb_file):
     )
     assert done.returncode == 2
     assert "unknown rule 'nope'" in done.stderr
+
+
+@pytest.mark.skipif(
+    shutil.which("parvis") is None and not (sys.prefix and shutil.which("parvis", path=f"{sys.prefix}/bin")),
+    reason="parvis entry point not installed",
+)
+def test_console_command_counts_a_long_add1_search_in_two_processes():
+    # Warsaw-Mokotow's Add1 runs long enough for a helper process: same outcome with one process
+    path = Path(__file__).resolve().parents[2] / "../shared/data/pabulib/Poland_Warszawa_2020_Mokotow.pb"
+    if not path.exists():
+        pytest.skip(f"{path} is absent: the shared pabulib data lives beside the repository")
+    exe = shutil.which("parvis") or shutil.which("parvis", path=f"{sys.prefix}/bin")
+    outputs = []
+    for workers in ("1", "2"):
+        done = subprocess.run(
+            [exe, "tally", str(path), "--rule", "mes", "--completion", "add1", "--workers", workers, "--json"],  # noqa: E501
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr
+        data = json.loads(done.stdout)
+        outputs.append((data["selected"], data["details"]["add1_steps"], data["details"]["voter_budget"]))
+    assert outputs[0] == outputs[1]

@@ -78,8 +78,10 @@ def equal_shares(
     exhaustive_stop=True,
     tie_break="lexico",
     seed=None,
+    workers=1,
 ) -> Outcome:
-    """Method of Equal Shares; ``completion`` is ``"none"``, ``"add1"`` or ``"add1-greedy"``."""
+    """Method of Equal Shares; ``completion`` is ``"none"``, ``"add1"`` or ``"add1-greedy"``.
+    ``workers``: processes a long Add1 search may use (two at most; the outcome is the same)."""
     return _equal_shares(
         _election(election, budget, ballots),
         utility=utility,
@@ -88,6 +90,7 @@ def equal_shares(
         exhaustive_stop=exhaustive_stop,
         tie_break=tie_break,
         seed=seed,
+        workers=workers,
     )
 
 
@@ -129,7 +132,7 @@ def tally(election: Election, rule: str, **options) -> Outcome:
                 f"utility {utility!r} applies to rule greedy only; "
                 f"rule mes takes utility {' or '.join(MES_UTILITIES)}"
             )
-        allowed = {"utility", "completion", "increment", "exhaustive_stop", "tie_break", "seed"}
+        allowed = {"utility", "completion", "increment", "exhaustive_stop", "tie_break", "seed", "workers"}
         fn = equal_shares
     elif rule == "phragmen":
         allowed = {"tie_break", "seed"}

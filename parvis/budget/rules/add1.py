@@ -91,6 +91,10 @@ PARTIAL_MIN = 2
 #: against 6 ms a run; Budapest 2024 the same with 0, 16 or 32).
 SWEEP_SPAN = 32
 
+#: In place of the funded projects, when ``bound`` stopped the search (or ``add1_lockstep.lockstep``):
+#: (PASSED, None, runs, k), every step from the start to k being neither done nor over (``add1_split``).
+PASSED = "passed"
+
 
 def linear(election, sup: _Supports, utility, rank, step, exhaustive_stop, free, cands):
     """The step-by-step loop, as pabutools runs it: the reference the search must agree with."""
@@ -116,12 +120,29 @@ def linear(election, sup: _Supports, utility, rank, step, exhaustive_stop, free,
     return free + run.chosen, run, runs, k
 
 
-def search(election, sup: _Supports, utility, rank, step, exhaustive_stop, free, cands, handover=None):
+def search(
+    election,
+    sup: _Supports,
+    utility,
+    rank,
+    step,
+    exhaustive_stop,
+    free,
+    cands,
+    handover=None,
+    start=0,
+    bound=None,
+):
     """The same answer as ``linear``: (funded projects, the run, MES runs and replays, step).
 
     ``handover(k, run, runs)``, if given, may finish the search from step k (neither done nor over,
     funding what ``run`` funds) when certificates skip little; it returns the answer, or None to let
-    the search go on."""
+    the search go on.
+
+    A range of steps only (``add1_split``): ``start`` is the first step looked at (the steps below
+    are taken to be neither done nor over: if ``start`` is over, the answer is the step before it);
+    ``bound(k)`` is told each step k up to which every step is known to be neither done nor over,
+    and when it returns True the search stops there with (PASSED, None, runs, k)."""
     b_first = election.budget / sup.num_voters
     outcomes = Outcomes(election.costs, election.budget, cands, free)
 
@@ -147,17 +168,22 @@ def search(election, sup: _Supports, utility, rank, step, exhaustive_stop, free,
             hint = ahead[i] = run_at(i, hint, record=True)
         return run_at(k, hint)
 
-    k, cur, runs = 0, run_at(0), 1
+    k, cur, runs = start, run_at(start), 1
     state = outcomes.state(free + cur.chosen, exhaustive_stop)
-    if state == "over":  # cannot happen with MES at budget/n, kept for the loop's semantics
-        return list(free), None, runs, None
+    if state == "over":
+        if start == 0:  # cannot happen with MES at budget/n, kept for the loop's semantics
+            return list(free), None, runs, None
+        cur = run_at(start - 1)  # the last step neither done nor over
+        return free + cur.chosen, cur, runs + 1, start - 1
     span, cooldown, wait = FIRST_SPAN, 2, 0
     suspects: list[int] = []  # projects that made certificates fail, checked first
     judge_at, changed = None, 0  # after a failed short probe: where to judge it, changes seen since
     limit, streak = None, 0  # after a failed probe, spans stay at most half of it for a while
     stale = False  # cur funds what step k's run funds, but is an earlier step's (see partial)
     while state != "done":
-        if handover is not None and runs >= HANDOVER_RUNS and k < HANDOVER_SKIP * runs:
+        if bound is not None and bound(k):
+            return PASSED, None, runs + unused + len(ahead), k
+        if handover is not None and runs >= HANDOVER_RUNS and k - start < HANDOVER_SKIP * runs:
             if cur.replayed:  # a probe's: the answer may start from it, in a run's order
                 cur, runs = run_at(k), runs + 1
             answer = handover(k, cur, runs)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .add1 import Outcomes
+from .add1 import PASSED, Outcomes
 from .mes import _ABS, _REL, _Run, _Supports
 
 #: Budgets held at once: the first block is small (most elections stop within a few steps).
@@ -246,12 +246,13 @@ def _shares(held: np.ndarray, w: np.ndarray, size: np.ndarray, c: np.ndarray) ->
             )
 
 
-def lockstep(election, sup: _Supports, rank, step, exhaustive_stop, cands, start=None, runs=0):
+def lockstep(election, sup: _Supports, rank, step, exhaustive_stop, cands, start=None, runs=0, bound=None):
     """add1.linear's answer for cost utility: (funded projects, the exact run, runs, step), or None
     if the exact rerun of the answer step disagrees with its float run (then the caller falls back
     to ``add1.search``: a float decision would have been wrong, which the margins are there to
     prevent; this is the guard). ``start``: (k, run) to go on from step k, neither done nor over,
-    where ``run`` was computed exactly (``add1.search``'s handover); ``runs``: runs made so far."""
+    where ``run`` was computed exactly (``add1.search``'s handover); ``runs``: runs made so far;
+    ``bound``: as ``add1.search``'s (then (``add1.PASSED``, None, runs, k) may come back)."""
     b_first = election.budget / sup.num_voters
     cf = np.array(sup.numbers(election, "cost")[0])
     rank_arr = np.asarray(rank, dtype=np.int64)
@@ -305,5 +306,7 @@ def lockstep(election, sup: _Supports, rank, step, exhaustive_stop, cands, start
             if state == "done":
                 return finish(kk, funded, r, runs)
             prev = (kk, funded, r)
+            if bound is not None and bound(kk):
+                return PASSED, None, runs, kk
         k += size
         size = min(4 * size, cap, MAX_BLOCK)

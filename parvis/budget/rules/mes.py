@@ -515,8 +515,10 @@ def equal_shares(
     exhaustive_stop: bool = True,
     tie_break: str = "lexico",
     seed=None,
+    workers: int = 1,
 ) -> ex.Outcome:
-    """Method of Equal Shares with an optional completion (see the module docstring)."""
+    """Method of Equal Shares with an optional completion (see the module docstring). ``workers``:
+    processes an Add1 search may use (``add1_split``: two at most)."""
     if utility not in UTILITIES:
         raise ValueError(f"unknown utility {utility!r} (expected one of {', '.join(UTILITIES)})")
     if completion not in COMPLETIONS:
@@ -535,9 +537,21 @@ def equal_shares(
     run = None
     runs = k = 0
     if n > 0:  # like pabutools, MES funds nothing without voters (a completion still may)
-        chosen, run, runs, k = _add1(
-            election, sup, utility, rank, completion, step, exhaustive_stop, free, cands
-        )
+        if completion != "none" and workers > 1:
+            from . import add1_split
+
+            def add1(start, bound):
+                return _add1(
+                    election, sup, utility, rank, completion, step, exhaustive_stop, free, cands, start, bound
+                )
+
+            chosen, run, runs, k = add1_split.search(
+                add1, election, sup, utility, rank, step, exhaustive_stop, free, cands
+            )
+        else:
+            chosen, run, runs, k = _add1(
+                election, sup, utility, rank, completion, step, exhaustive_stop, free, cands
+            )
     iterations = runs
     extra: list[int] = []
     if completion == "add1-greedy":
@@ -545,11 +559,14 @@ def equal_shares(
         taken = set(chosen)
         if any(spent + c <= budget for j, c in enumerate(costs) if j not in taken):
             extra, _, _, _ = greedy_select(election, "cost", tie_break, seed, initial=chosen)
+    if run is not None and not isinstance(run, Facts):
+        run = Facts(run, sup, set(chosen) | set(extra))
     return _outcome(election, sup, utility, completion, chosen, run, extra, iterations, votes, k)
 
 
-def _add1(election, sup, utility, rank, completion, step, exhaustive_stop, free, cands):
-    """MES, rerun with a growing per-voter budget when an Add1 completion is asked for."""
+def _add1(election, sup, utility, rank, completion, step, exhaustive_stop, free, cands, start=0, bound=None):
+    """MES, rerun with a growing per-voter budget when an Add1 completion is asked for (``start``
+    and ``bound``: a range of steps only, as ``add1.search``'s)."""
     if completion == "none":
         run = _Run(election, sup, utility, rank, election.budget / sup.num_voters)
         return free + run.run(cands), run, 1, 0
@@ -559,22 +576,38 @@ def _add1(election, sup, utility, rank, completion, step, exhaustive_stop, free,
     if utility == "cost" and add1_lockstep.suits(sup, cands):  # no free projects with cost utility
 
         def handover(k, run, runs):  # certificates skip little: many steps at a time instead
-            return add1_lockstep.lockstep(election, sup, rank, step, exhaustive_stop, cands, (k, run), runs)
+            return add1_lockstep.lockstep(
+                election, sup, rank, step, exhaustive_stop, cands, (k, run), runs, bound
+            )
 
-    return add1.search(election, sup, utility, rank, step, exhaustive_stop, free, cands, handover)
+    return add1.search(
+        election, sup, utility, rank, step, exhaustive_stop, free, cands, handover, start, bound
+    )
 
 
-def _outcome(
-    election, sup, utility, completion, chosen, run, extra, iterations, votes, steps=0
-) -> ex.Outcome:
-    ids, costs = election.project_ids, election.costs
-    position = {j: k + 1 for k, j in enumerate(chosen + extra)}
-    mes_rounds = {}
-    if run is not None:
+class Facts:
+    """What an outcome's explanation reads from the run that decided it, exactly: each funded
+    project's price (rho) and payers, what the supporters of each other project hold, and the
+    per-voter budget. Plain data, so that another process can compute it (``add1_split``)."""
+
+    def __init__(self, run: _Run, sup: _Supports, skip) -> None:
+        self.rounds = {}
         for k, (j, sigs, weights) in enumerate(run.rounds):
             q = run.exact_q(k)
             payers = int(weights[run.positive(sigs)].sum())
-            mes_rounds[j] = (q / run.util[j], payers)
+            self.rounds[j] = (q / run.util[j], payers)
+        self.left = {
+            j: run.money_left(j) for j in range(len(sup.weight)) if j not in skip and sup.weight[j] > 0
+        }
+        self.b0 = run.b0
+
+
+def _outcome(
+    election, sup, utility, completion, chosen, facts: Facts | None, extra, iterations, votes, steps=0
+) -> ex.Outcome:
+    ids, costs = election.project_ids, election.costs
+    position = {j: k + 1 for k, j in enumerate(chosen + extra)}
+    mes_rounds = facts.rounds if facts is not None else {}
     in_mes = set(chosen)
     in_extra = set(extra)
     results = []
@@ -598,8 +631,8 @@ def _outcome(
                 if in_extra or completion == "add1-greedy"
                 else ex.SUPPORTERS_CANNOT_AFFORD
             )
-            if run is not None:
-                left = run.money_left(j)
+            if facts is not None:
+                left = facts.left[j]
         results.append(
             ex.ProjectResult(
                 project_id=ids[j],
@@ -618,7 +651,7 @@ def _outcome(
     details = {
         "utility": utility,
         "completion": completion,
-        "voter_budget": run.b0 if run is not None else Fraction(0),
+        "voter_budget": facts.b0 if facts is not None else Fraction(0),
         "runs": iterations,
         "add1_steps": steps,
     }

@@ -8,6 +8,7 @@ with exit code 2.
 from __future__ import annotations
 
 import json
+import os
 from fractions import Fraction
 
 from django.core.management.base import BaseCommand, CommandError
@@ -47,6 +48,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--max-winners", type=int, default=None, help="mj: fund at most this many projects"
         )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=None,
+            help="mes with add1: processes a long search may use (default: 2 with two CPUs or more)",
+        )
         parser.add_argument("--json", action="store_true", help="print one JSON object")
         parser.add_argument(
             "--explain", action="store_true", help="say why each project was or was not funded"
@@ -60,6 +67,11 @@ class Command(BaseCommand):
             )
         if opts["tie_break"] == "lottery" and opts["seed"] is None:
             raise CommandError("--tie-break lottery needs --seed", returncode=2)
+        workers = opts["workers"]
+        if workers is not None and workers < 1:
+            raise CommandError("--workers must be 1 or more", returncode=2)
+        if workers is None and rule == "mes" and opts["completion"] in ("add1", "add1-greedy"):
+            workers = min(2, os.cpu_count() or 1)
         options = {
             "utility": opts["utility"],
             "completion": opts["completion"],
@@ -68,6 +80,7 @@ class Command(BaseCommand):
             "tie_break": opts["tie_break"],
             "seed": opts["seed"],
             "max_winners": opts["max_winners"],
+            "workers": workers,
         }
         try:
             election = rules.pabulib.read(opts["file"])

@@ -1,0 +1,212 @@
+"""Add1 on two CPUs: the steps split in two ranges, searched at once.
+
+Why: Add1's answer is the first step whose outcome is exhaustive (or over the budget), and whether
+a step is one depends on that step alone. So the steps split into two ranges searched apart: this
+process proves that no step below a split point G stops, while a helper process looks for the
+first step from G on; the answer is this process's if it finds one below G, else the helper's.
+On a large election most of the time goes into that search (Budapest 2024: 22,001 steps, about
+three seconds), and a machine has at least two CPUs.
+
+The helper is started only once the search has run for ``START_AFTER`` seconds (most elections end
+before: nothing is started for them). It is spawned, never forked (as ``budget.tally_pool``), so it
+is safe from a multi-threaded server, and it costs a fresh interpreter's start (about 0.3 s, while
+this process goes on). It then estimates where the search ends (runs at steps doubling from a
+small one until one stops, then halving the gap three times) and picks G halfway between where
+this process has got to and that estimate, so that both have as much left to do. The estimate
+only balances the work: the answer is the same whatever G (the tests split at chosen points), and
+if the helper fails, this process searches on from G itself.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import pickle
+import threading
+import time
+import traceback
+
+from .add1 import PASSED, Outcomes
+from .mes import _Run, _Supports
+
+#: Seconds the search runs alone before a helper is started.
+START_AFTER = 0.1
+#: No split when fewer than this many steps seem left: the helper would not pay for its start.
+MIN_LEFT = 64
+#: This process's share of the steps left when the helper picks G: a little more than half, as the
+#: helper then explains its answer while this process may still be proving its range.
+SHARE = 0.55
+#: A split point to use at once instead of the estimate (the tests split at chosen steps).
+FORCED_POINT = None
+#: Runs doubling the step before one stops, at most (then no split).
+MAX_DOUBLINGS = 40
+#: Halvings of the gap between the last step seen going on and the first seen stopping.
+HALVINGS = 3
+
+
+def search(add1, election, sup: _Supports, utility, rank, step, exhaustive_stop, free, cands):
+    """``add1(start, bound)``'s answer (``mes._add1`` with this election's arguments), searched in
+    two ranges when it takes long."""
+    split = _Split(election, sup, utility, rank, step, exhaustive_stop, FORCED_POINT)
+    try:
+        answer = add1(0, split.bound)
+        if answer[0] is not PASSED:
+            return answer
+        runs = answer[2]
+        found = split.answer()
+        if found is not None:
+            chosen, facts, helper_runs, k = found
+            return chosen, facts, runs + helper_runs, k
+        answer = add1(split.point, None)  # the helper failed: search its range here
+        return (*answer[:2], runs + answer[2], answer[3])
+    finally:
+        split.close()
+
+
+class _Split:
+    """This process's side: when to start the helper, and where it has split the steps."""
+
+    def __init__(self, election, sup, utility, rank, step, exhaustive_stop, at) -> None:
+        self.args = (election, sup, utility, rank, step, exhaustive_stop)
+        self.at = at
+        self.began = time.perf_counter()
+        self.process = None
+        self.point = at  # G, once the helper has picked it (or given)
+
+    def bound(self, k: int) -> bool:
+        """Every step up to k is neither done nor over: True once that covers every step below G."""
+        if self.process is None:
+            if time.perf_counter() - self.began < START_AFTER and self.at is None:
+                return False
+            self._start()
+            if self.process is None:
+                return False
+        self.progress.value = k
+        if self.point is None:
+            value = self.chosen.value
+            if value < 0:
+                return False
+            self.point = value
+        return k >= self.point - 1
+
+    def _start(self) -> None:
+        if multiprocessing.current_process().daemon:  # a pool's worker: no children allowed
+            self.began = float("inf")
+            return
+        # forked where that is safe (this process runs no other thread: a command, a benchmark), the
+        # helper starts at once with the election in memory; else spawned, it imports numpy and the
+        # tally code first (a fifth of a second) and is sent the election
+        fork = threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
+        ctx = multiprocessing.get_context("fork" if fork else "spawn")
+        self.progress = ctx.RawValue("q", 0)  # this process's k (see bound)
+        self.chosen = ctx.RawValue("q", -1)  # G, set by the helper; -2: it will not split
+        self.conn, child = ctx.Pipe()
+        payload = (*self.args, self.at)
+        process = ctx.Process(
+            target=_helper, args=(child, self.progress, self.chosen, payload if fork else None), daemon=True
+        )
+        try:
+            process.start()
+        except Exception:  # no process could be started (or this is one starting): search alone
+            self.began = float("inf")
+            self.conn.close()
+            return
+        finally:
+            child.close()
+        self.process = process
+        if not fork:  # sent from a thread: the helper reads it only once it has imported numpy
+            data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+            threading.Thread(target=_send, args=(self.conn, data), daemon=True).start()
+
+    def answer(self):
+        """The helper's (funded projects, ``mes.Facts``, its runs, step), or None if it failed."""
+        try:
+            while not self.conn.poll(0.1):
+                if not self.process.is_alive() and not self.conn.poll():
+                    return None  # died without a word
+            message = self.conn.recv()
+        except (EOFError, OSError):
+            return None
+        if message[0] != "answer":
+            return None
+        return message[1:]
+
+    def close(self) -> None:
+        if self.process is not None:
+            if self.process.is_alive():
+                self.process.terminate()
+            self.process.join()
+            self.conn.close()
+            self.process = None
+
+
+def _send(conn, data: bytes) -> None:
+    try:
+        conn.send_bytes(data)
+    except OSError:  # the helper is gone: the caller sees it when it waits for the answer
+        pass
+
+
+def _helper(conn, progress, chosen, payload) -> None:
+    """The helper process: pick G, then search from G on, and send the answer back."""
+    from . import mes
+
+    try:
+        if payload is None:
+            payload = pickle.loads(conn.recv_bytes())  # noqa: S301 (from the process that started this one)
+        election, sup, utility, rank, step, exhaustive_stop, at = payload
+        free, cands = mes._candidates(election, sup, utility)
+        point = (
+            at
+            if at is not None
+            else _point(election, sup, utility, rank, step, exhaustive_stop, free, cands, progress)
+        )
+        if point is None:
+            chosen.value = -2
+            conn.send(("no split",))
+            return
+        chosen.value = point
+        completion = "add1"  # the greedy part of add1-greedy comes after, in the caller
+        found, run, runs, k = mes._add1(
+            election, sup, utility, rank, completion, step, exhaustive_stop, free, cands, point
+        )
+        # the explanation too, while the caller may still be proving its range
+        facts = mes.Facts(run, sup, set(found)) if run is not None else None
+        conn.send(("answer", found, facts, runs, k))
+    except Exception:  # reported, and the caller searches the range itself
+        conn.send(("error", traceback.format_exc()))
+    finally:
+        conn.close()
+
+
+def _point(election, sup, utility, rank, step, exhaustive_stop, free, cands, progress) -> int | None:
+    """G: halfway between where the caller has got to and where the search seems to end."""
+    b_first = election.budget / sup.num_voters
+    outcomes = Outcomes(election.costs, election.budget, cands, free)
+
+    def stops(k: int) -> bool:
+        run = _Run(election, sup, utility, rank, b_first + k * step)
+        run.run(cands)
+        return outcomes.state(free + run.chosen, exhaustive_stop) is not None
+
+    going = progress.value  # every step up to it goes on
+    k = max(2 * going, int(b_first / step) // 16, 1)
+    for _ in range(MAX_DOUBLINGS):
+        if stops(k):
+            break
+        going, k = k, 2 * k
+    else:
+        return None
+    ends = k
+    for _ in range(HALVINGS):
+        mid = (going + ends) // 2
+        if mid <= going:
+            break
+        if stops(mid):
+            ends = mid
+        else:
+            going = mid
+    here = progress.value
+    end = (going + ends) // 2
+    if end - here < MIN_LEFT:
+        return None
+    return here + int(SHARE * (end - here))

@@ -1,0 +1,226 @@
+"""Add1 searched in two ranges (``add1_split``) must answer as the step-by-step loop does, wherever
+the steps are split: below the answer, at it, just past it, far past it; and when the helper
+process fails, this process searches its range itself."""
+
+import multiprocessing
+import os
+from fractions import Fraction
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from parvis.budget import rules
+from parvis.budget.rules import add1, add1_split, mes
+
+from .test_rules_add1 import EXAMPLES, elections, prepared, real_election
+
+# Each example starts a process: fewer of them than the in-process property tests.
+SPLIT_EXAMPLES = max(10, EXAMPLES // 5)
+
+
+def loop_answer(election, utility="cost", increment=1, exhaustive_stop=True):
+    sup, rank, free, cands, step = prepared(election, utility, increment)
+    return add1.linear(election, sup, utility, rank, step, exhaustive_stop, free, cands)
+
+
+def outcome(election, **options):
+    return rules.equal_shares(election, completion="add1", **options)
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(
+    election=elections(),
+    utility=st.sampled_from(["cost", "approval"]),
+    increment=st.sampled_from([Fraction(1, 50), Fraction(1, 7), 1]),
+    exhaustive_stop=st.booleans(),
+    where=st.integers(-3, 3),
+)
+def test_each_range_gives_its_part_of_the_loops_answer(election, utility, increment, exhaustive_stop, where):
+    # the two halves of a split, in this process: below G the search stops once every step below G
+    # is known to go on (or answers, if the answer is below G); from G it answers as the loop does
+    want_chosen, _run, _runs, want_k = loop_answer(election, utility, increment, exhaustive_stop)
+    if want_k is None:
+        return
+    sup, rank, free, cands, step = prepared(election, utility, increment)
+    args = (election, sup, utility, rank, step, exhaustive_stop, free, cands)
+    point = max(1, want_k + where)
+    told = []
+
+    def bound(k):
+        told.append(k)
+        return k >= point - 1
+
+    below = add1.search(*args, bound=bound)
+    assert told == sorted(told)
+    if below[0] is not add1.PASSED:  # found before every step below G was known to go on
+        assert (below[0], below[3]) == (want_chosen, want_k)
+        return
+    # every step up to where it stopped goes on: the loop's answer is beyond, or is over right after
+    assert point - 1 <= below[3] <= want_k
+    if _state(args, want_k) == "done":
+        assert below[3] < want_k
+    chosen, run, _r, k = add1.search(*args, start=point)
+    assert (chosen, k) == (want_chosen, want_k)
+    assert run.b0 == election.budget / sup.num_voters + k * step
+
+
+@settings(
+    max_examples=SPLIT_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    election=elections(),
+    increment=st.sampled_from([Fraction(1, 50), Fraction(1, 7), 1]),
+    exhaustive_stop=st.booleans(),
+    share=st.sampled_from([0.0, 0.1, 0.5, 1.0]),
+    offset=st.integers(-1, 2),
+)
+def test_two_processes_give_the_loops_outcome_wherever_the_steps_are_split(
+    monkeypatch, election, increment, exhaustive_stop, share, offset
+):
+    want = outcome(election, increment=increment, exhaustive_stop=exhaustive_stop)
+    if want.details["add1_steps"] is None or not want.selected:
+        return
+    point = max(1, int(share * want.details["add1_steps"]) + offset)
+    monkeypatch.setattr(add1_split, "FORCED_POINT", point)
+    got = outcome(election, increment=increment, exhaustive_stop=exhaustive_stop, workers=2)
+    assert got.selected == want.selected
+    assert got.details["add1_steps"] == want.details["add1_steps"]
+    assert got.details["voter_budget"] == want.details["voter_budget"]
+    assert got.projects == want.projects  # the explanation too, whichever process computed it
+
+
+def test_the_helpers_answer_and_explanation_are_used(monkeypatch):
+    # split at step 1: this process knows at once that step 0 goes on, and waits for the helper
+    election = real_election("Poland_Wieliczka_2023_Green_Budget")
+    want = outcome(election)
+    monkeypatch.setattr(add1_split, "FORCED_POINT", 1)
+    answered = []
+    real_answer = add1_split._Split.answer
+
+    def spy(self):
+        answered.append(real_answer(self))
+        return answered[-1]
+
+    monkeypatch.setattr(add1_split._Split, "answer", spy)
+    got = outcome(election, workers=2)
+    assert len(answered) == 1
+    assert isinstance(answered[0][1], mes.Facts)
+    assert got.selected == want.selected
+    assert got.details["add1_steps"] == want.details["add1_steps"] == answered[0][3]
+    assert got.projects == want.projects
+
+
+def test_a_split_at_an_over_budget_step_keeps_the_step_before():
+    # steps 0-3 fund {a} and go on (29 of 58 left, c costs 33); step 4 funds {a, c}, over the budget:
+    # the answer is step 3, and a helper starting at step 4 must give it
+    election = rules.Election.from_data({"a": 19, "b": 37, "c": 33}, 58, [{"c"}] * 3 + [{"a", "b"}] * 5)
+    sup, rank, free, cands, step = prepared(election)
+    args = (election, sup, "cost", rank, step, True, free, cands)
+    assert [_state(args, k) for k in range(5)] == [None] * 4 + ["over"]
+    want_chosen, _run, _runs, want_k = loop_answer(election)
+    assert want_k == 3
+    chosen, run, _r, k = add1.search(*args, start=4)
+    assert (chosen, k) == (want_chosen, 3)
+    assert run.b0 == election.budget / sup.num_voters + 3
+    below = add1.search(*args, bound=lambda k: k >= 3)
+    assert below[0] is add1.PASSED
+    assert below[3] == 3
+
+
+def _state(args, k):
+    election, sup, utility, rank, step, exhaustive_stop, free, cands = args
+    run = mes._Run(election, sup, utility, rank, election.budget / sup.num_voters + k * step)
+    run.run(cands)
+    return add1.Outcomes(election.costs, election.budget, cands, free).state(
+        free + run.chosen, exhaustive_stop
+    )
+
+
+needs_fork = pytest.mark.skipif(
+    "fork" not in multiprocessing.get_all_start_methods(),
+    reason="the helper is replaced in a forked process only",
+)
+
+
+@needs_fork
+@pytest.mark.parametrize("failure", ["raises", "dies"])
+def test_when_the_helper_fails_this_process_searches_its_range(monkeypatch, failure):
+    election = real_election("Poland_Wieliczka_2023_Green_Budget")
+    want = outcome(election)
+
+    def broken(conn, progress, chosen, payload):
+        chosen.value = 40
+        if failure == "dies":
+            os._exit(1)
+        conn.send(("error", "Traceback: a test"))
+
+    monkeypatch.setattr(add1_split, "_helper", broken)
+    monkeypatch.setattr(add1_split, "FORCED_POINT", 40)
+    got = outcome(election, workers=2)
+    assert got.selected == want.selected
+    assert got.details["add1_steps"] == want.details["add1_steps"]
+
+
+@pytest.mark.parametrize("name", ["Poland_Warszawa_2020_Mokotow", "France_Toulouse_2019"])
+def test_two_processes_give_the_same_outcome_on_real_elections(monkeypatch, name):
+    # the helper is started at once, and picks G from its own estimate of where the search ends
+    election = real_election(name)
+    want = outcome(election)
+    monkeypatch.setattr(add1_split, "START_AFTER", 0.0)
+    started = []
+    real_start = add1_split._Split._start
+
+    def spy(self):
+        real_start(self)
+        started.append(self.process is not None)
+
+    monkeypatch.setattr(add1_split._Split, "_start", spy)
+    got = outcome(election, workers=2)
+    assert started == [True]
+    assert got.selected == want.selected
+    assert got.details["add1_steps"] == want.details["add1_steps"]
+    assert got.projects == want.projects
+
+
+def test_a_short_search_starts_no_helper(monkeypatch):
+    election = rules.Election.from_data({"a": 10, "b": 30}, 40, [{"a"}, {"b"}, {"a", "b"}])
+    started = []
+    monkeypatch.setattr(add1_split._Split, "_start", lambda self: started.append(1))
+    assert outcome(election, workers=2).selected == outcome(election).selected
+    assert started == []
+
+
+def test_the_split_point_is_halfway_through_what_is_left(monkeypatch):
+    # steps 0..999 go on, 1000 on stop: the estimate brackets 1000 and G splits what is left
+    class Progress:
+        value = 100
+
+    def fake_run(stop_at):
+        class Run:
+            def __init__(self, election, sup, utility, rank, b):
+                self.b = b
+
+            def run(self, cands):
+                self.chosen = [1] if self.b >= stop_at else [0]
+
+        return Run
+
+    election = rules.Election.from_data({"a": 10, "b": 30}, 40, [{"a"}, {"b"}])
+    sup = mes._Supports(election)
+    b_first = election.budget / sup.num_voters
+    monkeypatch.setattr(add1_split, "_Run", fake_run(b_first + 1000))
+
+    class Stops:
+        def __init__(self, *args):
+            pass
+
+        def state(self, chosen, exhaustive_stop):
+            return "done" if chosen == [1] else None
+
+    monkeypatch.setattr(add1_split, "Outcomes", Stops)
+    point = add1_split._point(election, sup, "cost", None, Fraction(1), True, [], [0, 1], Progress())
+    end_low, end_high = 1000 - 1000 // 2**add1_split.HALVINGS, 1000 + 1000 // 2**add1_split.HALVINGS
+    assert 100 + add1_split.SHARE * (end_low - 100) <= point <= 100 + add1_split.SHARE * (end_high - 100)
+    Progress.value = 990  # nearly there: not worth a helper
+    assert add1_split._point(election, sup, "cost", None, Fraction(1), True, [], [0, 1], Progress()) is None
