@@ -480,5 +480,5 @@ def _price(
 ) -> tuple[float, Fraction | None | bool]:
     """j's price at b_hi for supporters holding signatures ``sigs`` (inf: unaffordable), and its
     exact value when known for free; or, with False, a lower bound once it surely exceeds ``above``."""
-    rho, exact = hi.price(j, sigs, w, 0.0, above)
+    rho, exact = hi.price(j, sigs, w, 0.0, above, coarse=True)
     return (np.inf, None) if rho is None else (rho, exact)

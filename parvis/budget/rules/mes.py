@@ -301,7 +301,13 @@ class _Run:
         return (*self.count(sig_s, self.s.supw[j]), sig_s)
 
     def price(
-        self, j: int, sig_s: np.ndarray, w: np.ndarray, start: float = 0.0, above: float = np.inf
+        self,
+        j: int,
+        sig_s: np.ndarray,
+        w: np.ndarray,
+        start: float = 0.0,
+        above: float = np.inf,
+        coarse: bool = False,
     ) -> tuple[float | None, Fraction | None | bool]:
         """j's price (rho) for its supporters holding signatures ``sig_s`` (one entry per voter group,
         ``w`` voters each; signatures may repeat): as a float (None: unaffordable), and exactly when
@@ -315,7 +321,8 @@ class _Run:
 
         ``above``: a price that j's surely exceeds is not worth computing in full: it comes back as
         a lower bound, with False in place of the exact value, once one surely exceeds ``above``
-        (beyond the rounding margin ``err``).
+        (beyond the rounding margin ``err``); with ``coarse``, that bound may be ``above`` itself
+        (plus the margin), when one pass shows it.
         """
         b = self.sig_f[sig_s]
         avail = float(b @ w)
@@ -330,6 +337,10 @@ class _Run:
         uf = self.uf[j]
         if above < np.inf:  # rho - err(rho) > above, in shares, with room for rounding
             above = uf * (above + (_ABS * self.b0f + 1e-13 * c) / uf) / (1 - _REL) * (1 + 1e-12)
+            if coarse and float(np.minimum(b, above) @ w) < c - margin:
+                # a share of ``above`` leaves the cost unpaid: the share is larger (one pass
+                # instead of Newton's steps, for a caller that needs no better bound than that)
+                return above / uf, False
         q, capped = _float_share(b, w, c, total, start, above)
         if capped < 0:
             return q / uf, False
