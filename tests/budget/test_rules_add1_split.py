@@ -193,9 +193,6 @@ def test_a_short_search_starts_no_helper(monkeypatch):
 
 def test_the_split_point_is_halfway_through_what_is_left(monkeypatch):
     # steps 0..999 go on, 1000 on stop: the estimate brackets 1000 and G splits what is left
-    class Progress:
-        value = 100
-
     def fake_run(stop_at):
         class Run:
             def __init__(self, election, sup, utility, rank, b):
@@ -219,8 +216,32 @@ def test_the_split_point_is_halfway_through_what_is_left(monkeypatch):
             return "done" if chosen == [1] else None
 
     monkeypatch.setattr(add1_split, "Outcomes", Stops)
-    point = add1_split._point(election, sup, "cost", None, Fraction(1), True, [], [0, 1], Progress())
+    point = add1_split._point(election, sup, "cost", None, Fraction(1), True, [], [0, 1], [100, -1, 0])
     end_low, end_high = 1000 - 1000 // 2**add1_split.HALVINGS, 1000 + 1000 // 2**add1_split.HALVINGS
     assert 100 + add1_split.SHARE * (end_low - 100) <= point <= 100 + add1_split.SHARE * (end_high - 100)
-    Progress.value = 990  # nearly there: not worth a helper
-    assert add1_split._point(election, sup, "cost", None, Fraction(1), True, [], [0, 1], Progress()) is None
+    # nearly there: not worth a helper
+    assert add1_split._point(election, sup, "cost", None, Fraction(1), True, [], [0, 1], [990, -1, 0]) is None
+
+
+@pytest.mark.parametrize("point", [200, 300])
+def test_a_helper_done_first_takes_over_part_of_this_processs_range(monkeypatch, point):
+    # Warsaw-Mokotow's outcome changes every step or two, and its Add1 stops at step 244: split near
+    # the end (or past it), the helper is done long before this process and lowers G, searching the
+    # steps above the new G itself (past 244, it finds there the stop its first range missed)
+    election = real_election("Poland_Warszawa_2020_Mokotow")
+    want = outcome(election)
+    monkeypatch.setattr(add1_split, "FORCED_POINT", point)
+    monkeypatch.setattr(add1_split, "MIN_LEFT", 8)
+    passed = []
+    real_close = add1_split._Split.close
+
+    def spy(self):
+        passed.append(self.point)
+        real_close(self)
+
+    monkeypatch.setattr(add1_split._Split, "close", spy)
+    got = outcome(election, workers=2)
+    assert got.selected == want.selected
+    assert got.details["add1_steps"] == want.details["add1_steps"] == 244
+    assert got.projects == want.projects
+    assert passed[0] < min(point, 244)  # this process stopped below the first G, and the answer

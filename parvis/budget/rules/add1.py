@@ -65,6 +65,10 @@ from .mes import _ABS, _REL, _Run, _Supports
 #: A probe looks this many steps ahead at first, twice as far after each success (shorter spans
 #: rarely pay for their certificate: on Budapest 2024, first spans of 4, 8 and 16 took 134, 123, 166 s).
 FIRST_SPAN = 8
+#: The first span of a search that starts further on (``add1_split``'s second range): there the
+#: outcome is as stable as anywhere, and short spans that fail send the search one step at a time
+#: (Budapest 2024, five searches from steps 12,000 to 13,520: 6.2-6.8 s with 32 to 256, 7.3-7.7 s with 8).
+RESTART_SPAN = 64
 #: After a failed probe, full steps before the next one: 2, then four times as many after each failure.
 MAX_COOLDOWN = 1024
 #: With a handover (lockstep, see mes._add1), after this many runs and probes, if they covered fewer
@@ -175,7 +179,7 @@ def search(
             return list(free), None, runs, None
         cur = run_at(start - 1)  # the last step neither done nor over
         return free + cur.chosen, cur, runs + 1, start - 1
-    span, cooldown, wait = FIRST_SPAN, 2, 0
+    span, cooldown, wait = (FIRST_SPAN if start == 0 else RESTART_SPAN), 2, 0
     suspects: list[int] = []  # projects that made certificates fail, checked first
     judge_at, changed = None, 0  # after a failed short probe: where to judge it, changes seen since
     limit, streak = None, 0  # after a failed probe, spans stay at most half of it for a while

@@ -5,16 +5,19 @@ a step is one depends on that step alone. So the steps split into two ranges sea
 process proves that no step below a split point G stops, while a helper process looks for the
 first step from G on; the answer is this process's if it finds one below G, else the helper's.
 On a large election most of the time goes into that search (Budapest 2024: 22,001 steps, about
-three seconds), and a machine has at least two CPUs.
+three seconds alone), and a machine has at least two CPUs.
 
 The helper is started only once the search has run for ``START_AFTER`` seconds (most elections end
-before: nothing is started for them). It is spawned, never forked (as ``budget.tally_pool``), so it
-is safe from a multi-threaded server, and it costs a fresh interpreter's start (about 0.3 s, while
-this process goes on). It then estimates where the search ends (runs at steps doubling from a
-small one until one stops, then halving the gap three times) and picks G halfway between where
-this process has got to and that estimate, so that both have as much left to do. The estimate
-only balances the work: the answer is the same whatever G (the tests split at chosen points), and
-if the helper fails, this process searches on from G itself.
+before: nothing is started for them). It is forked where that is safe (this process runs no other
+thread: a command, a benchmark), else spawned (as ``budget.tally_pool``: safe from a multi-threaded
+server, at the cost of a fresh interpreter's start, while this process goes on). It estimates where
+the search ends (runs at steps doubling from a small one until one stops, then halving the gap
+three times) and picks G a little past halfway between where this process has got to and that
+estimate. Having searched its range and explained its answer, if this process still has far to
+go, the helper lowers G (under a lock, only while this process has not passed it) and searches
+the steps between the new G and the old one too, keeping any stop it finds there. The estimate
+and these moves only balance the work: the answer is the same whatever G (the tests split at
+chosen points), and if the helper fails, this process searches on from its G itself.
 """
 
 from __future__ import annotations
@@ -35,6 +38,9 @@ MIN_LEFT = 64
 #: This process's share of the steps left when the helper picks G: a little more than half, as the
 #: helper then explains its answer while this process may still be proving its range.
 SHARE = 0.55
+#: The helper, done with its range, takes over part of the caller's only if that would take the
+#: caller at least this many seconds more (at its pace so far).
+MIN_TAKEN = 0.05
 #: A split point to use at once instead of the estimate (the tests split at chosen steps).
 FORCED_POINT = None
 #: Runs doubling the step before one stops, at most (then no split).
@@ -73,20 +79,22 @@ class _Split:
         self.point = at  # G, once the helper has picked it (or given)
 
     def bound(self, k: int) -> bool:
-        """Every step up to k is neither done nor over: True once that covers every step below G."""
+        """Every step up to k is neither done nor over: True once that covers every step below G
+        (which the helper may lower, taking over the steps above, until this process passes it)."""
         if self.process is None:
             if time.perf_counter() - self.began < START_AFTER and self.at is None:
                 return False
             self._start()
             if self.process is None:
                 return False
-        self.progress.value = k
-        if self.point is None:
-            value = self.chosen.value
-            if value < 0:
-                return False
-            self.point = value
-        return k >= self.point - 1
+        shared = self.shared
+        shared[0] = k
+        if k < shared[1] - 1 or shared[1] < 0:
+            return False
+        with self.lock:  # the helper lowers G only while this process has not passed it
+            self.point = shared[1]
+            shared[2] = 1
+        return True
 
     def _start(self) -> None:
         if multiprocessing.current_process().daemon:  # a pool's worker: no children allowed
@@ -97,12 +105,14 @@ class _Split:
         # tally code first (a fifth of a second) and is sent the election
         fork = threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
         ctx = multiprocessing.get_context("fork" if fork else "spawn")
-        self.progress = ctx.RawValue("q", 0)  # this process's k (see bound)
-        self.chosen = ctx.RawValue("q", -1)  # G, set by the helper; -2: it will not split
+        # this process's k (see bound); G, set by the helper (-1 until then, -2: no split); whether
+        # this process has passed G
+        self.shared = ctx.RawArray("q", [0, -1 if self.at is None else self.at, 0])
+        self.lock = ctx.Lock()
         self.conn, child = ctx.Pipe()
         payload = (*self.args, self.at)
         process = ctx.Process(
-            target=_helper, args=(child, self.progress, self.chosen, payload if fork else None), daemon=True
+            target=_helper, args=(child, self.shared, self.lock, payload if fork else None), daemon=True
         )
         try:
             process.start()
@@ -146,8 +156,9 @@ def _send(conn, data: bytes) -> None:
         pass
 
 
-def _helper(conn, progress, chosen, payload) -> None:
-    """The helper process: pick G, then search from G on, and send the answer back."""
+def _helper(conn, shared, lock, payload) -> None:
+    """The helper process: pick G, search from G on; then, while the caller has far to go below G,
+    take over the upper part of what it has left (lowering G), and send the answer back."""
     from . import mes
 
     try:
@@ -155,22 +166,40 @@ def _helper(conn, progress, chosen, payload) -> None:
             payload = pickle.loads(conn.recv_bytes())  # noqa: S301 (from the process that started this one)
         election, sup, utility, rank, step, exhaustive_stop, at = payload
         free, cands = mes._candidates(election, sup, utility)
-        point = (
-            at
-            if at is not None
-            else _point(election, sup, utility, rank, step, exhaustive_stop, free, cands, progress)
-        )
+        began, first = time.perf_counter(), shared[0]
+        point = at
         if point is None:
-            chosen.value = -2
+            point = _point(election, sup, utility, rank, step, exhaustive_stop, free, cands, shared)
+        if point is None:
+            shared[1] = -2
             conn.send(("no split",))
             return
-        chosen.value = point
+        shared[1] = point
         completion = "add1"  # the greedy part of add1-greedy comes after, in the caller
-        found, run, runs, k = mes._add1(
+        answer = mes._add1(
             election, sup, utility, rank, completion, step, exhaustive_stop, free, cands, point
         )
-        # the explanation too, while the caller may still be proving its range
-        facts = mes.Facts(run, sup, set(found)) if run is not None else None
+        runs = answer[2]
+        facts = _facts(mes, sup, answer)  # the explanation, while the caller may still be at work
+        while True:
+            with lock:
+                here = shared[0]
+                rate = (here - first) / max(time.perf_counter() - began, 1e-9)  # the caller's steps a second
+                if shared[2] or point - here < max(MIN_LEFT, rate * MIN_TAKEN):
+                    break
+                top, point = point, here + int(SHARE * (point - here))
+                shared[1] = point
+
+            def bound(k, top=top):
+                return k >= top - 1
+
+            taken = mes._add1(
+                election, sup, utility, rank, completion, step, exhaustive_stop, free, cands, point, bound
+            )
+            runs += taken[2]
+            if taken[0] is not PASSED and taken[3] < answer[3]:  # a stop before the one found above
+                answer, facts = taken, _facts(mes, sup, taken)
+        found, _, _, k = answer
         conn.send(("answer", found, facts, runs, k))
     except Exception:  # reported, and the caller searches the range itself
         conn.send(("error", traceback.format_exc()))
@@ -178,7 +207,12 @@ def _helper(conn, progress, chosen, payload) -> None:
         conn.close()
 
 
-def _point(election, sup, utility, rank, step, exhaustive_stop, free, cands, progress) -> int | None:
+def _facts(mes, sup, answer):
+    found, run, _, _ = answer
+    return mes.Facts(run, sup, set(found)) if run is not None else None
+
+
+def _point(election, sup, utility, rank, step, exhaustive_stop, free, cands, shared) -> int | None:
     """G: halfway between where the caller has got to and where the search seems to end."""
     b_first = election.budget / sup.num_voters
     outcomes = Outcomes(election.costs, election.budget, cands, free)
@@ -188,7 +222,7 @@ def _point(election, sup, utility, rank, step, exhaustive_stop, free, cands, pro
         run.run(cands)
         return outcomes.state(free + run.chosen, exhaustive_stop) is not None
 
-    going = progress.value  # every step up to it goes on
+    going = shared[0]  # every step up to it goes on
     k = max(2 * going, int(b_first / step) // 16, 1)
     for _ in range(MAX_DOUBLINGS):
         if stops(k):
@@ -205,7 +239,7 @@ def _point(election, sup, utility, rank, step, exhaustive_stop, free, cands, pro
             ends = mid
         else:
             going = mid
-    here = progress.value
+    here = shared[0]
     end = (going + ends) // 2
     if end - here < MIN_LEFT:
         return None
