@@ -47,7 +47,7 @@ def test_each_range_gives_its_part_of_the_loops_answer(election, utility, increm
     point = max(1, want_k + where)
     told = []
 
-    def bound(k):
+    def bound(k, runs):
         told.append(k)
         return k >= point - 1
 
@@ -123,7 +123,7 @@ def test_a_split_at_an_over_budget_step_keeps_the_step_before():
     chosen, run, _r, k = add1.search(*args, start=4)
     assert (chosen, k) == (want_chosen, 3)
     assert run.b0 == election.budget / sup.num_voters + 3
-    below = add1.search(*args, bound=lambda k: k >= 3)
+    below = add1.search(*args, bound=lambda k, runs: k >= 3)
     assert below[0] is add1.PASSED
     assert below[3] == 3
 
@@ -245,3 +245,10 @@ def test_a_helper_done_first_takes_over_part_of_this_processs_range(monkeypatch,
     assert got.details["add1_steps"] == want.details["add1_steps"] == 244
     assert got.projects == want.projects
     assert passed[0] < min(point, 244)  # this process stopped below the first G, and the answer
+
+
+@pytest.mark.parametrize(
+    ("steps", "runs", "span"), [(0, 0, 8), (244, 256, 8), (2000, 40, 32), (22001, 300, 64), (10**6, 10, 256)]
+)
+def test_the_helpers_first_span_is_what_this_process_skipped_per_run(steps, runs, span):
+    assert add1_split._span(steps, runs) == span

@@ -65,10 +65,6 @@ from .mes import _ABS, _REL, _Run, _Supports
 #: A probe looks this many steps ahead at first, twice as far after each success (shorter spans
 #: rarely pay for their certificate: on Budapest 2024, first spans of 4, 8 and 16 took 134, 123, 166 s).
 FIRST_SPAN = 8
-#: The first span of a search that starts further on (``add1_split``'s second range): there the
-#: outcome is as stable as anywhere, and short spans that fail send the search one step at a time
-#: (Budapest 2024, five searches from steps 12,000 to 13,520: 6.2-6.8 s with 32 to 256, 7.3-7.7 s with 8).
-RESTART_SPAN = 64
 #: After a failed probe, full steps before the next one: 2, then four times as many after each failure.
 MAX_COOLDOWN = 1024
 #: With a handover (lockstep, see mes._add1), after this many runs and probes, if they covered fewer
@@ -136,6 +132,7 @@ def search(
     handover=None,
     start=0,
     bound=None,
+    first_span=FIRST_SPAN,
 ):
     """The same answer as ``linear``: (funded projects, the run, MES runs and replays, step).
 
@@ -145,8 +142,10 @@ def search(
 
     A range of steps only (``add1_split``): ``start`` is the first step looked at (the steps below
     are taken to be neither done nor over: if ``start`` is over, the answer is the step before it);
-    ``bound(k)`` is told each step k up to which every step is known to be neither done nor over,
-    and when it returns True the search stops there with (PASSED, None, runs, k)."""
+    ``bound(k, runs)`` is told each step k up to which every step is known to be neither done nor
+    over (and the runs and probes so far), and when it returns True the search stops there with
+    (PASSED, None, runs, k); ``first_span``: how far the first probe looks (a range searched from
+    further on: as far as the search below it skips per run and probe)."""
     b_first = election.budget / sup.num_voters
     outcomes = Outcomes(election.costs, election.budget, cands, free)
 
@@ -179,13 +178,13 @@ def search(
             return list(free), None, runs, None
         cur = run_at(start - 1)  # the last step neither done nor over
         return free + cur.chosen, cur, runs + 1, start - 1
-    span, cooldown, wait = (FIRST_SPAN if start == 0 else RESTART_SPAN), 2, 0
+    span, cooldown, wait = first_span, 2, 0
     suspects: list[int] = []  # projects that made certificates fail, checked first
     judge_at, changed = None, 0  # after a failed short probe: where to judge it, changes seen since
     limit, streak = None, 0  # after a failed probe, spans stay at most half of it for a while
     stale = False  # cur funds what step k's run funds, but is an earlier step's (see partial)
     while state != "done":
-        if bound is not None and bound(k):
+        if bound is not None and bound(k, runs):
             return PASSED, None, runs + unused + len(ahead), k
         if handover is not None and runs >= HANDOVER_RUNS and k - start < HANDOVER_SKIP * runs:
             if cur.replayed:  # a probe's: the answer may start from it, in a run's order

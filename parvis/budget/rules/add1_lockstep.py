@@ -306,7 +306,7 @@ def lockstep(election, sup: _Supports, rank, step, exhaustive_stop, cands, start
             if state == "done":
                 return finish(kk, funded, r, runs)
             prev = (kk, funded, r)
-            if bound is not None and bound(kk):
+            if bound is not None and bound(kk, runs):
                 return PASSED, None, runs, kk
         k += size
         size = min(4 * size, cap, MAX_BLOCK)

@@ -575,9 +575,22 @@ def equal_shares(
     return _outcome(election, sup, utility, completion, chosen, run, extra, iterations, votes, k)
 
 
-def _add1(election, sup, utility, rank, completion, step, exhaustive_stop, free, cands, start=0, bound=None):
-    """MES, rerun with a growing per-voter budget when an Add1 completion is asked for (``start``
-    and ``bound``: a range of steps only, as ``add1.search``'s)."""
+def _add1(
+    election,
+    sup,
+    utility,
+    rank,
+    completion,
+    step,
+    exhaustive_stop,
+    free,
+    cands,
+    start=0,
+    bound=None,
+    span=None,
+):
+    """MES, rerun with a growing per-voter budget when an Add1 completion is asked for (``start``,
+    ``bound`` and ``span``: a range of steps only, as ``add1.search``'s)."""
     if completion == "none":
         run = _Run(election, sup, utility, rank, election.budget / sup.num_voters)
         return free + run.run(cands), run, 1, 0
@@ -592,7 +605,18 @@ def _add1(election, sup, utility, rank, completion, step, exhaustive_stop, free,
             )
 
     return add1.search(
-        election, sup, utility, rank, step, exhaustive_stop, free, cands, handover, start, bound
+        election,
+        sup,
+        utility,
+        rank,
+        step,
+        exhaustive_stop,
+        free,
+        cands,
+        handover,
+        start,
+        bound,
+        span or add1.FIRST_SPAN,
     )
 
 
