@@ -2,8 +2,8 @@
 the steps are split: below the answer, at it, just past it, far past it; and when the helper
 process fails, this process searches its range itself."""
 
-import multiprocessing
 import os
+import sys
 from fractions import Fraction
 
 import pytest
@@ -138,7 +138,7 @@ def _state(args, k):
 
 
 needs_fork = pytest.mark.skipif(
-    "fork" not in multiprocessing.get_all_start_methods(),
+    sys.platform != "linux",
     reason="the helper is replaced in a forked process only",
 )
 
@@ -252,3 +252,31 @@ def test_a_helper_done_first_takes_over_part_of_this_processs_range(monkeypatch,
 )
 def test_the_helpers_first_span_is_what_this_process_skipped_per_run(steps, runs, span):
     assert add1_split._span(steps, runs) == span
+
+
+def test_a_spawned_helper_gives_the_same_outcome(monkeypatch):
+    # where this process runs other threads (a web or task worker), the helper is spawned, not
+    # forked, and sent the election through a pipe
+    election = real_election("Poland_Wieliczka_2023_Green_Budget")
+    want = outcome(election)
+    monkeypatch.setattr(add1_split.threading, "active_count", lambda: 2)
+    monkeypatch.setattr(add1_split, "FORCED_POINT", 1)
+    methods = []
+    real_start = add1_split._Split._start
+
+    def spy(self):
+        real_start(self)
+        methods.append(type(self.process).__name__)
+
+    monkeypatch.setattr(add1_split._Split, "_start", spy)
+    answered = []
+    real_answer = add1_split._Split.answer
+    monkeypatch.setattr(
+        add1_split._Split, "answer", lambda self: answered.append(real_answer(self)) or answered[-1]
+    )
+    got = outcome(election, workers=2)
+    assert methods == ["SpawnProcess"]
+    assert answered[0] is not None  # the helper's answer, not this process's own search
+    assert got.selected == want.selected
+    assert got.details["add1_steps"] == want.details["add1_steps"]
+    assert got.projects == want.projects

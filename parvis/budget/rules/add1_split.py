@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import multiprocessing
 import pickle
+import sys
 import threading
 import time
 import traceback
@@ -101,10 +102,10 @@ class _Split:
         if multiprocessing.current_process().daemon:  # a pool's worker: no children allowed
             self.began = float("inf")
             return
-        # forked where that is safe (this process runs no other thread: a command, a benchmark), the
-        # helper starts at once with the election in memory; else spawned, it imports numpy and the
-        # tally code first (a fifth of a second) and is sent the election
-        fork = threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
+        # forked where that is safe (on Linux, this process running no other thread: a command, a
+        # benchmark), the helper starts at once with the election in memory; else spawned, it
+        # imports numpy and the tally code first (a fifth of a second) and is sent the election
+        fork = sys.platform == "linux" and threading.active_count() == 1  # (macOS: fork is unsafe)
         ctx = multiprocessing.get_context("fork" if fork else "spawn")
         # this process's k (see bound); G, set by the helper (-1 until then, -2: no split); whether
         # this process has passed G; its runs and probes so far
