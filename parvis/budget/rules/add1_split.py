@@ -52,12 +52,13 @@ MAX_DOUBLINGS = 40
 HALVINGS = 3
 
 
-def search(add1, election, sup: _Supports, utility, rank, step, exhaustive_stop, free, cands):
-    """``add1(start, bound)``'s answer (``mes._add1`` with this election's arguments), searched in
-    two ranges when it takes long."""
+def search(search_range, election, sup: _Supports, utility, rank, step, exhaustive_stop):
+    """``search_range(start, bound)``'s answer from step 0 (``mes._add1`` with this election's
+    arguments), searched in two ranges when it takes long: (funded projects, the run or, when the
+    helper's answer is the one, its ``mes.Facts``, runs, step)."""
     split = _Split(election, sup, utility, rank, step, exhaustive_stop, FORCED_POINT)
     try:
-        answer = add1(0, split.bound)
+        answer = search_range(0, split.bound)
         if answer[0] is not PASSED:
             return answer
         runs = answer[2]
@@ -65,7 +66,7 @@ def search(add1, election, sup: _Supports, utility, rank, step, exhaustive_stop,
         if found is not None:
             chosen, facts, helper_runs, k = found
             return chosen, facts, runs + helper_runs, k
-        answer = add1(split.point, None)  # the helper failed: search its range here
+        answer = search_range(split.point, None)  # the helper failed: search its range here
         return (*answer[:2], runs + answer[2], answer[3])
     finally:
         split.close()
@@ -92,10 +93,11 @@ class _Split:
                 return False
         shared = self.shared
         shared[0], shared[3] = k, runs
-        if k < shared[1] - 1 or shared[1] < 0:
+        point = shared[1]  # read once: the helper may set it at any moment
+        if point < 0 or k < point - 1:
             return False
-        with self.lock:  # the helper lowers G only while this process has not passed it
-            self.point = shared[1]
+        with self.lock:  # the helper lowers G only under the lock, while this process has not passed it
+            self.point = shared[1]  # at most what was read: k covers it too
             shared[2] = 1
         return True
 
@@ -108,8 +110,8 @@ class _Split:
         # imports numpy and the tally code first (a fifth of a second) and is sent the election
         fork = sys.platform == "linux" and threading.active_count() == 1  # (macOS: fork is unsafe)
         ctx = multiprocessing.get_context("fork" if fork else "spawn")
-        # this process's k (see bound); G, set by the helper (-1 until then, -2: no split); whether
-        # this process has passed G; its runs and probes so far
+        # [0] this process's k (see bound); [1] G, set by the helper (-1 until then, -2: no split);
+        # [2] whether this process has passed G; [3] its runs and probes so far
         self.shared = ctx.RawArray("q", [0, -1 if self.at is None else self.at, 0, 0])
         self.lock = ctx.Lock()
         self.conn, child = ctx.Pipe()
@@ -239,7 +241,8 @@ def _facts(mes, sup, answer):
 
 
 def _point(election, sup, utility, rank, step, exhaustive_stop, free, cands, shared) -> int | None:
-    """G: halfway between where the caller has got to and where the search seems to end."""
+    """G: ``SHARE`` of the way from where the caller has got to, to where the search seems to end
+    (None when that is too close to be worth a split)."""
     b_first = election.budget / sup.num_voters
     outcomes = Outcomes(election.costs, election.budget, cands, free)
 

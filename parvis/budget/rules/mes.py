@@ -551,13 +551,13 @@ def equal_shares(
         if completion != "none" and workers > 1:
             from . import add1_split
 
-            def add1(start, bound):
+            def search_range(start, bound):
                 return _add1(
                     election, sup, utility, rank, completion, step, exhaustive_stop, free, cands, start, bound
                 )
 
             chosen, run, runs, k = add1_split.search(
-                add1, election, sup, utility, rank, step, exhaustive_stop, free, cands
+                search_range, election, sup, utility, rank, step, exhaustive_stop
             )
         else:
             chosen, run, runs, k = _add1(
@@ -570,9 +570,10 @@ def equal_shares(
         taken = set(chosen)
         if any(spent + c <= budget for j, c in enumerate(costs) if j not in taken):
             extra, _, _, _ = greedy_select(election, "cost", tie_break, seed, initial=chosen)
+    facts = run  # the helper process of a split Add1 search sends its run's facts
     if run is not None and not isinstance(run, Facts):
-        run = Facts(run, sup, set(chosen) | set(extra))
-    return _outcome(election, sup, utility, completion, chosen, run, extra, iterations, votes, k)
+        facts = Facts(run, sup, set(chosen) | set(extra))
+    return _outcome(election, sup, utility, completion, chosen, facts, extra, iterations, votes, k)
 
 
 def _add1(
