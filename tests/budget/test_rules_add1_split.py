@@ -4,6 +4,7 @@ process fails, this process searches its range itself."""
 
 import os
 import sys
+import threading
 from fractions import Fraction
 
 import pytest
@@ -280,3 +281,26 @@ def test_a_spawned_helper_gives_the_same_outcome(monkeypatch):
     assert got.selected == want.selected
     assert got.details["add1_steps"] == want.details["add1_steps"]
     assert got.projects == want.projects
+
+
+def test_this_process_passes_g_only_once_its_steps_reach_it():
+    # G is set by the helper at any moment: a step reported while it goes from unknown (-1) to 50
+    # must not pass it (G read once), nor any step below 49
+    class Shared(list):
+        def __init__(self, values):
+            super().__init__([0, -1, 0, 0])
+            self.g = iter(values)
+
+        def __getitem__(self, i):
+            return next(self.g) if i == 1 else super().__getitem__(i)
+
+    election = rules.Election.from_data({"a": 10, "b": 30}, 40, [{"a"}, {"b"}])
+    split = add1_split._Split(election, None, "cost", None, 1, True, None)
+    split.process, split.lock = object(), threading.Lock()
+    split.shared = Shared([-1, 50, 50, 50, 50, 50])
+    assert split.bound(10, 1) is False  # G unknown when read
+    assert split.bound(10, 1) is False  # G = 50, step 10
+    assert split.bound(48, 2) is False
+    assert split.bound(49, 3) is True  # every step below 50 goes on
+    assert split.point == 50
+    assert split.shared[2] == 1
