@@ -297,23 +297,30 @@ class _Surely:
     def __init__(self, hi: _Run, before_hi: np.ndarray):
         self.log = hi.pay_log  # each round's payers and their new signatures, in hi's order
         self.before = before_hi  # [t, k]: round k (hi's order) is surely funded when t is cheapest
+        self.size = before_hi.sum(axis=1)
         self.n_groups = len(hi.s.mult)
         self.rows: dict[int, np.ndarray] = {}
+        self.computed: list[int] = []  # rows computed, in order
 
     def __getitem__(self, t: int) -> np.ndarray:
         row = self.rows.get(t)
         if row is None:
             need = self.before[t]
-            base, done = None, np.zeros_like(need)
-            for u, computed in self.rows.items():
-                sure = self.before[u]
-                if not (sure & ~need).any() and sure.sum() > done.sum():
-                    base, done = computed, sure
-            row = np.ones(self.n_groups, dtype=np.int64) if base is None else base.copy()
-            for k in np.flatnonzero(need & ~done).tolist():
+            base = None
+            if self.computed:  # the largest computed sure set inside this one, found at once
+                done = np.asarray(self.computed)
+                inside = ~(self.before[done] & ~need).any(axis=1)
+                if inside.any():
+                    base = int(done[inside][np.argmax(self.size[done[inside]])])
+            if base is None:
+                row, todo = np.ones(self.n_groups, dtype=np.int64), need
+            else:
+                row, todo = self.rows[base].copy(), need & ~self.before[base]
+            for k in np.flatnonzero(todo).tolist():
                 payers, new = self.log[k]
                 row[payers] = new
             self.rows[t] = row
+            self.computed.append(t)
         return row
 
 
