@@ -507,3 +507,17 @@ def test_runs_with_bounds_compute_fewer_prices():
             hint = run
         counts[hinted] = computed
     assert counts[True] < 0.75 * counts[False]
+
+
+def test_what_precedes_a_winner_is_closed_under_precedence():
+    # 1 comes after 0 and shares a supporter with it, 2 after 1; 2 shares none with 0, yet 0 precedes
+    # it (funding 0 changes 1's payers, hence what 2's supporters hold once 1 is funded); 3 is apart
+    direct = np.zeros((4, 4), dtype=bool)
+    direct[1, 0] = direct[2, 1] = True
+    pred = add1._closure(direct)
+    assert pred[2].tolist() == [True, True, False, False]
+    assert pred[1].tolist() == [True, False, False, False]
+    assert not pred[0].any()
+    assert not pred[3].any()
+    long = np.eye(40, k=-1, dtype=bool)  # a chain of 40: each after the one before
+    assert add1._closure(long).sum() == 40 * 39 // 2

@@ -381,18 +381,12 @@ def certified(
     order_hi = np.array([hi_pos[j] for j in winners])
     if (overlap & (order_hi[:, None] > order_hi[None, :])).any():
         return False  # two projects sharing a supporter came in another order: another trace
-    pred = np.zeros((m, m), dtype=bool)  # pred[t]: what precedes winner t in the trace
-    for t in range(1, m):
-        direct = overlap[:t, t]
-        if direct.any():
-            row = pred[:t][direct].any(axis=0)
-            row[:t] |= direct
-            pred[t] = row
+    pred = _closure(overlap.T)  # pred[t]: what precedes winner t in the trace
     # upper (at b_lo) and lower (at b_hi) bounds of each winner's price, in lo's order
     up = np.asarray(lo.round_rho)
     low = np.asarray(hi.round_rho)[order_hi]
-    up_err = np.array([lo.err(j, p) for j, p in zip(winners, up, strict=True)])
-    low_err = np.array([hi.err(j, p) for j, p in zip(winners, low, strict=True)])
+    up_err = _errs(lo, idx, up)
+    low_err = _errs(hi, idx, low)
     # prices never fall along the trace: pi_p(b_lo) <= pi_x(b_hi) when p precedes x
     close = overlap & ((up + up_err)[:, None] >= (low - low_err)[None, :])
     for t1, t2 in zip(*np.nonzero(close), strict=True):
@@ -408,17 +402,16 @@ def certified(
     lo_pos = {j: t for t, j in enumerate(winners)}
     others = np.asarray(cands, dtype=np.int64)
     # pairs (winner t, project j) to check: every project not funded, every funded one that may
-    # still be waiting, not ready, when t is
+    # still be waiting, not ready, when t is: x waits when t is cheapest if it is not surely funded
+    # then while something that precedes it may not be
     need = np.ones((m, len(others)), dtype=bool)
-    for col, j in enumerate(others.tolist()):
-        if j in lo_pos:
-            x = lo_pos[j]
-            need[:, col] = ~before[:, x] & (pred[x][None, :] & ~before).any(axis=1)
-            need[x, col] = False
+    col_of = np.searchsorted(others, idx)  # the winners' columns (cands are in increasing order)
+    waiting = (~before).astype(np.float32) @ pred.T.astype(np.float32) > 0  # [t, x]
+    need[:, col_of] = ~before & waiting
+    need[np.arange(m), col_of] = False
     # cheap lower bound on j's price: before anything is funded, at b_hi
-    weight = np.array([sup.weight[j] for j in others], dtype=np.float64)
-    cost = np.array([lo.cf[j] for j in others])
-    util = np.array([lo.uf[j] for j in others])
+    weight = np.asarray(sup.weight, dtype=np.float64)[others]
+    cost, util = np.asarray(lo.cf)[others], np.asarray(lo.uf)[others]
     held = hi.b0f * weight
     margin = _REL * cost + _ABS * hi.b0f * weight
     first = cost / (weight * util)
@@ -441,6 +434,23 @@ def certified(
             blame(j)
             return False
     return finish()
+
+
+def _closure(direct: np.ndarray) -> np.ndarray:
+    """What precedes each winner in the trace: ``direct[t, u]`` when u comes before t and shares a
+    supporter with it; then everything that precedes those (by squaring, a few products)."""
+    pred = direct.copy()
+    while True:
+        more = pred | ((pred.astype(np.float32) @ pred.astype(np.float32)) > 0)
+        if (more == pred).all():
+            return pred
+        pred = more
+
+
+def _errs(run: _Run, idx: np.ndarray, rho: np.ndarray) -> np.ndarray:
+    """``run.err`` for the winners ``idx`` at prices ``rho``, at once."""
+    cf, uf = np.asarray(run.cf)[idx], np.asarray(run.uf)[idx]
+    return _REL * rho + (_ABS * run.b0f + 1e-13 * cf) / uf
 
 
 def _project_waits(lo, hi, rank, surely, before_j, pi, pi_err, j, rows, sweep=None) -> bool:
