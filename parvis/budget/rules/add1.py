@@ -385,8 +385,8 @@ def certified(
     # upper (at b_lo) and lower (at b_hi) bounds of each winner's price, in lo's order
     up = np.asarray(lo.round_rho)
     low = np.asarray(hi.round_rho)[order_hi]
-    up_err = _errs(lo, idx, up)
-    low_err = _errs(hi, idx, low)
+    up_err = lo.errs(idx, up)
+    low_err = hi.errs(idx, low)
     # prices never fall along the trace: pi_p(b_lo) <= pi_x(b_hi) when p precedes x
     close = overlap & ((up + up_err)[:, None] >= (low - low_err)[None, :])
     for t1, t2 in zip(*np.nonzero(close), strict=True):
@@ -415,7 +415,7 @@ def certified(
     held = hi.b0f * weight
     margin = _REL * cost + _ABS * hi.b0f * weight
     first = cost / (weight * util)
-    lower = first - (_REL * first + (_ABS * hi.b0f + 1e-13 * cost) / util)
+    lower = first - hi.errs(others, first)
     lower = np.where(held > cost + margin, lower, np.where(held < cost - margin, np.inf, -np.inf))
     todo = need & ~((up + up_err)[:, None] < lower[None, :])
     if not todo.any():
@@ -445,12 +445,6 @@ def _closure(direct: np.ndarray) -> np.ndarray:
         if (more == pred).all():
             return pred
         pred = more
-
-
-def _errs(run: _Run, idx: np.ndarray, rho: np.ndarray) -> np.ndarray:
-    """``run.err`` for the winners ``idx`` at prices ``rho``, at once."""
-    cf, uf = np.asarray(run.cf)[idx], np.asarray(run.uf)[idx]
-    return _REL * rho + (_ABS * run.b0f + 1e-13 * cf) / uf
 
 
 def _project_waits(lo, hi, rank, surely, before_j, pi, pi_err, j, rows, sweep=None) -> bool:

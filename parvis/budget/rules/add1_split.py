@@ -180,11 +180,13 @@ def _helper(conn, shared, lock, payload) -> None:
             conn.send(("no split",))
             return
         shared[1] = point
-        completion = "add1"  # the greedy part of add1-greedy comes after, in the caller
         span = _span(shared[0], shared[3])
-        answer = mes._add1(
-            election, sup, utility, rank, completion, step, exhaustive_stop, free, cands, point, None, span
-        )
+
+        def search_range(start, bound=None):  # the greedy part of add1-greedy comes after, in the caller
+            args = (election, sup, utility, rank, "add1", step, exhaustive_stop, free, cands)
+            return mes._add1(*args, start=start, bound=bound, first_span=span)
+
+        answer = search_range(point)
         runs = answer[2]
         facts = _facts(mes, sup, answer)  # the explanation, while the caller may still be at work
         while True:
@@ -199,20 +201,7 @@ def _helper(conn, shared, lock, payload) -> None:
             def bound(k, runs, top=top):
                 return k >= top - 1
 
-            taken = mes._add1(
-                election,
-                sup,
-                utility,
-                rank,
-                completion,
-                step,
-                exhaustive_stop,
-                free,
-                cands,
-                point,
-                bound,
-                span,
-            )
+            taken = search_range(point, bound)
             runs += taken[2]
             if taken[0] is not PASSED and taken[3] < answer[3]:  # a stop before the one found above
                 answer, facts = taken, _facts(mes, sup, taken)

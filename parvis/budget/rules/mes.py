@@ -262,6 +262,11 @@ class _Run:
         """How far a float price ``rho`` of j may be from the exact one."""
         return _REL * rho + (_ABS * self.b0f + 1e-13 * self.cf[j]) / self.uf[j]
 
+    def errs(self, projects: np.ndarray, rho: np.ndarray) -> np.ndarray:
+        """``err`` for many projects at once (their prices ``rho``)."""
+        cf, uf = np.asarray(self.cf)[projects], np.asarray(self.uf)[projects]
+        return _REL * rho + (_ABS * self.b0f + 1e-13 * cf) / uf
+
     def margin(self, j: int) -> float:
         """Within this of j's cost, what its supporters hold does not decide in floats whether they
         can pay for it."""
@@ -552,9 +557,8 @@ def equal_shares(
             from . import add1_split
 
             def search_range(start, bound):
-                return _add1(
-                    election, sup, utility, rank, completion, step, exhaustive_stop, free, cands, start, bound
-                )
+                args = (election, sup, utility, rank, completion, step, exhaustive_stop, free, cands)
+                return _add1(*args, start=start, bound=bound)
 
             chosen, run, runs, k = add1_split.search(
                 search_range, election, sup, utility, rank, step, exhaustive_stop
@@ -576,22 +580,9 @@ def equal_shares(
     return _outcome(election, sup, utility, completion, chosen, facts, extra, iterations, votes, k)
 
 
-def _add1(
-    election,
-    sup,
-    utility,
-    rank,
-    completion,
-    step,
-    exhaustive_stop,
-    free,
-    cands,
-    start=0,
-    bound=None,
-    span=None,
-):
-    """MES, rerun with a growing per-voter budget when an Add1 completion is asked for (``start``,
-    ``bound`` and ``span``: a range of steps only, as ``add1.search``'s)."""
+def _add1(election, sup, utility, rank, completion, step, exhaustive_stop, free, cands, **within):
+    """MES, rerun with a growing per-voter budget when an Add1 completion is asked for. ``within``:
+    ``add1.search``'s ``start``, ``bound`` and ``first_span``, to search a range of steps only."""
     if completion == "none":
         run = _Run(election, sup, utility, rank, election.budget / sup.num_voters)
         return free + run.run(cands), run, 1, 0
@@ -599,26 +590,14 @@ def _add1(
 
     handover = None
     if utility == "cost" and add1_lockstep.suits(sup, cands):  # no free projects with cost utility
+        bound = within.get("bound")
 
         def handover(k, run, runs):  # certificates skip little: many steps at a time instead
             return add1_lockstep.lockstep(
                 election, sup, rank, step, exhaustive_stop, cands, (k, run), runs, bound
             )
 
-    return add1.search(
-        election,
-        sup,
-        utility,
-        rank,
-        step,
-        exhaustive_stop,
-        free,
-        cands,
-        handover,
-        start,
-        bound,
-        span or add1.FIRST_SPAN,
-    )
+    return add1.search(election, sup, utility, rank, step, exhaustive_stop, free, cands, handover, **within)
 
 
 class Facts:
