@@ -29,7 +29,7 @@ import threading
 import time
 import traceback
 
-from . import add1
+from . import add1, mes
 from .add1 import PASSED, Outcomes
 from .mes import _Run, _Supports
 
@@ -164,8 +164,6 @@ def _send(conn, data: bytes) -> None:
 def _helper(conn, shared, lock, payload) -> None:
     """The helper process: pick G, search from G on; then, while the caller has far to go below G,
     take over the upper part of what it has left (lowering G), and send the answer back."""
-    from . import mes
-
     try:
         if payload is None:
             payload = pickle.loads(conn.recv_bytes())  # noqa: S301 (from the process that started this one)
@@ -188,7 +186,7 @@ def _helper(conn, shared, lock, payload) -> None:
 
         answer = search_range(point)
         runs = answer[2]
-        facts = _facts(mes, sup, answer)  # the explanation, while the caller may still be at work
+        facts = _facts(sup, answer)  # the explanation, while the caller may still be at work
         while True:
             with lock:
                 here = shared[0]
@@ -204,7 +202,7 @@ def _helper(conn, shared, lock, payload) -> None:
             taken = search_range(point, bound)
             runs += taken[2]
             if taken[0] is not PASSED and taken[3] < answer[3]:  # a stop before the one found above
-                answer, facts = taken, _facts(mes, sup, taken)
+                answer, facts = taken, _facts(sup, taken)
         found, _, _, k = answer
         conn.send(("answer", found, facts, runs, k))
     except Exception:  # reported, and the caller searches the range itself
@@ -224,7 +222,7 @@ def _span(steps: int, runs: int) -> int:
     return max(add1.FIRST_SPAN, min(add1.MAX_SPAN, 1 << max(skip.bit_length() - 1, 0)))
 
 
-def _facts(mes, sup, answer):
+def _facts(sup, answer):
     found, run, _, _ = answer
     return mes.Facts(run, sup, set(found)) if run is not None else None
 
