@@ -1,11 +1,30 @@
-"""The ``parvis`` console command: Django's manage with Parvis's settings preset."""
+"""The ``parvis`` console command: Django's manage with Parvis's settings preset.
+
+``parvis tally`` is the exception: a count is a pure library call, so it runs without starting
+Django (see ``parvis.budget.rules.command``), unless an option only Django's commands take is given.
+"""
 
 import os
 import sys
 
+#: Options every Django command takes and the bare tally command does not.
+DJANGO_OPTIONS = (
+    "--settings",
+    "--pythonpath",
+    "--verbosity",
+    "-v",
+    "--traceback",
+    "--no-color",
+    "--force-color",
+)
+
 
 def main(argv: list[str] | None = None) -> None:
     args = list(argv if argv is not None else sys.argv[1:])
+    if args[:1] == ["tally"] and not any(arg.split("=")[0] in DJANGO_OPTIONS for arg in args):
+        from parvis.budget.rules import command
+
+        sys.exit(command.main(args[1:]))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "parvis.settings")
     if args[:1] == ["demo"]:
         # The demo serves plain HTTP on 127.0.0.1: cookies cannot be HTTPS-only there.

@@ -1,6 +1,6 @@
-"""``parvis tally``: JSON and explanations out, a clear message and exit code 2 on bad input."""
+"""``parvis tally``: JSON and explanations out, a clear message and exit code 2 on bad input; the
+same through ``parvis tally`` (without Django) and ``manage.py tally`` (Django's command)."""
 
-import io
 import json
 import shutil
 import subprocess
@@ -8,10 +8,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
-from django.core.management.base import CommandError
 
+from parvis import cli
 from parvis.budget import rules
+from parvis.budget.rules import command
+from tests.budget.conftest import Refused
 
 # 4 voters, 25 each. MES: "a" (2 supporters pay 20 each, rho 1/2), then "c" (rho 1); "10" and
 # "9" cost more than their one supporter holds; "b"'s supporter has 5 left after "a".
@@ -29,13 +30,7 @@ def pb_file(tmp_path):
     return path
 
 
-def tally(*args) -> str:
-    out = io.StringIO()
-    call_command("tally", *map(str, args), stdout=out)
-    return out.getvalue()
-
-
-def test_json_output(pb_file):
+def test_json_output(tally, pb_file):
     data = json.loads(tally(pb_file, "--rule", "mes", "--json"))
     assert data["selected"] == ["a", "c"]
     assert data["total_cost"] == 60
@@ -55,14 +50,14 @@ def test_json_output(pb_file):
         (["--rule", "phragmen"], ["a", "c", "10"]),
     ],
 )
-def test_rules_and_options(pb_file, args, selected):
+def test_rules_and_options(tally, pb_file, args, selected):
     data = json.loads(tally(pb_file, *args, "--json"))
     if selected is not None:
         assert data["selected"] == selected
     assert data["total_cost"] <= 100
 
 
-def test_explain_says_why(pb_file):
+def test_explain_says_why(tally, pb_file):
     text = tally(pb_file, "--rule", "mes", "--explain")
     assert (
         "a: cost 40, 2 votes; funded (#1, equal shares), rho = 0.5 per unit of utility, paid by 2 supporters"
@@ -86,21 +81,64 @@ def test_explain_says_why(pb_file):
         (["--rule", "greedy", "--workers", "2"], "option.s. workers do not apply to rule greedy"),
     ],
 )
-def test_bad_arguments_exit_with_code_2(pb_file, args, message):
-    with pytest.raises(CommandError, match=message) as caught:
+def test_bad_arguments_exit_with_code_2(tally, pb_file, args, message):
+    with pytest.raises(Refused, match=message) as caught:
         tally(pb_file, *args)
-    assert caught.value.returncode == 2
+    assert caught.value.code == 2
 
 
-def test_malformed_file_exits_with_code_2(tmp_path):
+def test_malformed_file_exits_with_code_2(tally, tmp_path):
     bad = tmp_path / "bad.pb"
     bad.write_text(rules.pabulib.dumps(ELECTION).replace("\n4;10,9\n", "\n4;10,11\n"))
-    with pytest.raises(CommandError, match=r"line \d+: unknown project id '11'") as caught:
+    with pytest.raises(Refused, match=r"line \d+: unknown project id '11'") as caught:
         tally(bad)
-    assert caught.value.returncode == 2
-    with pytest.raises(CommandError, match="cannot read") as caught:
+    assert caught.value.code == 2
+    with pytest.raises(Refused, match="cannot read") as caught:
         tally(tmp_path / "missing.pb")
-    assert caught.value.returncode == 2
+    assert caught.value.code == 2
+
+
+def test_parvis_tally_counts_without_starting_django(pb_file):
+    # a count needs no settings or database: Django's start would take longer than most counts
+    script = (
+        "import sys\n"
+        "from parvis import cli\n"
+        "try:\n"
+        "    cli.main(sys.argv[1:])\n"
+        "except SystemExit as e:\n"
+        "    print('exit', e.code, 'django' in sys.modules, file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, "tally", str(pb_file), "--rule", "mes", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.stderr.strip() == "exit 0 False"
+    assert json.loads(done.stdout)["selected"] == ["a", "c"]
+
+
+def test_an_option_of_djangos_commands_goes_through_django(pb_file, monkeypatch, capsys):
+    def refuse(argv):
+        raise AssertionError("the bare command does not take --verbosity")
+
+    monkeypatch.setattr(command, "main", refuse)
+    cli.main(["tally", str(pb_file), "--rule", "mes", "--json", "--verbosity", "0"])
+    assert json.loads(capsys.readouterr().out)["selected"] == ["a", "c"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ([], "the following arguments are required: FILE.pb"),
+        (["--workers", "two"], "invalid int value: 'two'"),
+    ],
+)
+def test_a_malformed_command_line_exits_with_code_2(pb_file, capsys, args, message):
+    with pytest.raises(SystemExit) as caught:
+        command.main([*([str(pb_file)] if args else []), *args])
+    assert caught.value.code == 2
+    assert message in capsys.readouterr().err
 
 
 @pytest.mark.skipif(
@@ -134,7 +172,18 @@ def test_console_command_counts_a_long_add1_search_in_two_processes():
     outputs = []
     for workers in ("1", "2"):
         done = subprocess.run(
-            [exe, "tally", str(path), "--rule", "mes", "--completion", "add1", "--workers", workers, "--json"],  # noqa: E501
+            [
+                exe,
+                "tally",
+                str(path),
+                "--rule",
+                "mes",
+                "--completion",
+                "add1",
+                "--workers",
+                workers,
+                "--json",
+            ],  # noqa: E501
             capture_output=True,
             text=True,
             timeout=300,

@@ -15,7 +15,6 @@ import pytest
 
 pytest.importorskip("pabutools")
 
-from django.core.management.base import CommandError  # noqa: E402
 from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from pabutools.election import AbstractCardinalBallot, AbstractOrdinalBallot, Additive_Cardinal_Sat  # noqa: E402
@@ -23,7 +22,7 @@ from pabutools.election.satisfaction import AdditiveSatisfaction  # noqa: E402
 from pabutools.rules import greedy_utilitarian_welfare  # noqa: E402
 
 from parvis.budget import rules  # noqa: E402
-from tests.budget.test_rules_command import tally  # noqa: E402
+from tests.budget.conftest import Refused  # noqa: E402
 from tests.budget.test_rules_vs_pabutools import SETTINGS, names, pabutools_election  # noqa: E402
 from tests.conftest import shared_file  # noqa: E402
 
@@ -216,7 +215,7 @@ def pb_file(tmp_path):
     return path
 
 
-def test_command_json_shows_each_projects_points(pb_file):
+def test_command_json_shows_each_projects_points(tally, pb_file):
     data = json.loads(tally(pb_file, "--rule", "greedy", "--utility", "points", "--json", "--explain"))
     assert data["rule"] == "greedy/points"
     assert data["selected"] == ["b", "c"]
@@ -224,7 +223,7 @@ def test_command_json_shows_each_projects_points(pb_file):
     assert json.loads(tally(pb_file, "--json"))["selected"] == ["a", "c"]  # by votes
 
 
-def test_command_explain_shows_each_projects_points(pb_file):
+def test_command_explain_shows_each_projects_points(tally, pb_file):
     text = tally(pb_file, "--rule", "greedy", "--utility", "points", "--explain")
     assert "rule: greedy/points" in text
     assert "b: cost 10, 2 votes, 6 points; funded (#1)" in text
@@ -235,7 +234,7 @@ def test_command_explain_shows_each_projects_points(pb_file):
     ("rule", "message"),
     [("mes", "utility 'points' applies to rule greedy only"), ("phragmen", "do not apply to rule phragmen")],
 )
-def test_command_refuses_points_for_other_rules(pb_file, rule, message):
-    with pytest.raises(CommandError, match=message) as caught:
+def test_command_refuses_points_for_other_rules(tally, pb_file, rule, message):
+    with pytest.raises(Refused, match=message) as caught:
         tally(pb_file, "--rule", rule, "--utility", "points")
-    assert caught.value.returncode == 2
+    assert caught.value.code == 2
