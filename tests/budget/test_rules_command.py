@@ -192,3 +192,20 @@ def test_console_command_counts_a_long_add1_search_in_two_processes():
         data = json.loads(done.stdout)
         outputs.append((data["selected"], data["details"]["add1_steps"], data["details"]["voter_budget"]))
     assert outputs[0] == outputs[1]
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly(tmp_path):
+    # `parvis tally ... --explain | head`: more output than a pipe holds, and the reader leaves
+    costs = {f"p{i}": 10 + i for i in range(3000)}
+    path = tmp_path / "many.pb"
+    rules.pabulib.write(rules.Election.from_data(costs, 1000, [set(costs)] * 3), path)
+    script = "import sys\nfrom parvis import cli\ncli.main(sys.argv[1:])\n"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script, "tally", str(path), "--explain"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout.readline().startswith(b"rule: greedy")
+    proc.stdout.close()
+    assert proc.wait(timeout=120) == 0
+    assert proc.stderr.read() == b""

@@ -121,7 +121,10 @@ def main(argv: list[str]) -> int:
     opts = vars(parser.parse_args(argv))  # a malformed command line: argparse says why, exit code 2
     try:
         run(opts, print)
+        sys.stdout.flush()
     except UsageError as e:
         print(f"parvis tally: error: {e}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader went away (`parvis tally ... | head`): nothing left to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
     return 0
