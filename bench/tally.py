@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shlex
 import subprocess
 import sys
@@ -22,6 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from parvis.budget import rules  # noqa: E402
+from parvis.budget.rules.add1_split import usable_cpus  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[1] / "../shared/data/pabulib"
 
@@ -91,7 +91,7 @@ def main(argv=None) -> None:
     parser.add_argument(
         "--workers",
         type=int,
-        default=min(2, os.cpu_count() or 1),
+        default=min(2, usable_cpus()),
         help="processes an Add1 search may use, as `parvis tally` (default: 2 with two CPUs or more)",
     )
     args = parser.parse_args(argv)
@@ -100,7 +100,7 @@ def main(argv=None) -> None:
     if args.files:
         paths = [p for p in paths if any(f in p.name for f in args.files)]
     print("command: python " + " ".join(shlex.quote(a) for a in [sys.argv[0], *(argv or sys.argv[1:])]))
-    print(f"workers for Add1: {args.workers} (of {os.cpu_count()} CPUs)")
+    print(f"workers for Add1: {args.workers} (of {usable_cpus()} usable CPUs)")
     header = ["file", "voters", "projects", "parse s (Parvis / pabutools)", "parse peak MB"]
     for r in args.rules:
         header.append(f"{r} s (Parvis / pabutools = ratio)")

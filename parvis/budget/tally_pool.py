@@ -13,11 +13,11 @@ database connections.
 from __future__ import annotations
 
 import multiprocessing
-import os
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from . import tally
+from .rules.add1_split import usable_cpus
 
 #: Below this many ballots in the whole campaign, workers are not worth starting.
 PARALLEL_MIN_BALLOTS = 50_000
@@ -32,7 +32,7 @@ class TallyPool:
     """
 
     def __init__(self, workers: int | None = None):
-        self.workers = workers or os.cpu_count() or 1
+        self.workers = workers or usable_cpus()
         self._executor = None
         self._ballots = 0
         self._jobs: list[list] = []  # [data, future or None]

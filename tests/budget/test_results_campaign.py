@@ -45,7 +45,7 @@ def test_campaign_results_equal_one_envelope_at_a_time(monkeypatch, workers):
         expected.append(services.results_compute(actor=admin, envelope=env).data)
     Result.objects.all().delete()
     monkeypatch.setattr(tally_pool, "PARALLEL_MIN_BALLOTS", 0)  # spawn workers even for this small vote
-    monkeypatch.setattr(tally_pool.os, "cpu_count", lambda: workers)
+    monkeypatch.setattr(tally_pool, "usable_cpus", lambda: workers)
     results = services.campaign_results_compute(actor=admin, campaign=campaign)
     assert [r.envelope_id for r in results] == [env.pk for env in envelopes]
     assert [r.data for r in results] == expected

@@ -325,3 +325,12 @@ def test_this_process_passes_g_only_once_its_steps_reach_it():
     assert split.bound(49, 3) is True  # every step below 50 goes on
     assert split.point == 50
     assert split.shared[2] == 1
+
+
+def test_usable_cpus_are_the_processs_own(monkeypatch):
+    # a container or taskset may leave this process one CPU of many: a helper would only share it
+    monkeypatch.setattr(add1_split.os, "sched_getaffinity", lambda pid: {3}, raising=False)
+    monkeypatch.setattr(add1_split.os, "cpu_count", lambda: 8)
+    assert add1_split.usable_cpus() == 1
+    monkeypatch.delattr(add1_split.os, "sched_getaffinity")  # macOS, Windows: the machine's count
+    assert add1_split.usable_cpus() == 8

@@ -209,3 +209,19 @@ def test_a_reader_that_goes_away_ends_the_command_quietly(tmp_path):
     proc.stdout.close()
     assert proc.wait(timeout=120) == 0
     assert proc.stderr.read() == b""
+
+
+@pytest.mark.parametrize(("cpus", "workers"), [(1, 1), (2, 2), (8, 2)])
+def test_an_add1_count_uses_two_processes_where_two_cpus_are_usable(pb_file, monkeypatch, cpus, workers):
+    told = []
+
+    def spy(election, rule, **options):
+        told.append(options["workers"])
+        return rules.tally(election, rule, **options)
+
+    monkeypatch.setattr(command, "tally", spy)
+    monkeypatch.setattr(command, "usable_cpus", lambda: cpus)
+    assert command.main([str(pb_file), "--rule", "mes", "--completion", "add1", "--json"]) == 0
+    assert command.main([str(pb_file), "--rule", "mes", "--completion", "add1", "--workers", "1"]) == 0
+    assert command.main([str(pb_file), "--rule", "mes"]) == 0
+    assert told == [workers, 1, None]

@@ -23,6 +23,7 @@ chosen points), and if the helper fails, this process searches on from its G its
 from __future__ import annotations
 
 import multiprocessing
+import os
 import pickle
 import sys
 import threading
@@ -52,6 +53,15 @@ MAX_DOUBLINGS = 40
 HALVINGS = 3
 #: The clock START_AFTER is measured with (the tests set its time).
 _clock = time.perf_counter
+
+
+def usable_cpus() -> int:
+    """CPUs this process may run on: its affinity where the system keeps one (a container's CPU set,
+    ``taskset``), else the machine's count. A helper process sharing a single CPU only slows a count."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):  # no affinity on this system (macOS, Windows)
+        return os.cpu_count() or 1
 
 
 def search(search_range, election, sup: _Supports, utility, rank, step, exhaustive_stop):

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from fractions import Fraction
 
 from . import RULES, pabulib, tally
+from .add1_split import usable_cpus
 
 HELP = "Tally a participatory-budget election from a pabulib .pb file (same outcome as pabutools)."
 
@@ -72,7 +73,7 @@ def run(opts: dict, write: Callable[[str], None]) -> None:
     if workers is not None and workers < 1:
         raise UsageError("--workers must be 1 or more")
     if workers is None and rule == "mes" and opts["completion"] in ("add1", "add1-greedy"):
-        workers = min(2, os.cpu_count() or 1)
+        workers = min(2, usable_cpus())
     options = {
         "utility": opts["utility"],
         "completion": opts["completion"],
