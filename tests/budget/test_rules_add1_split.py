@@ -225,11 +225,12 @@ def test_the_split_point_is_halfway_through_what_is_left(monkeypatch):
             return "done" if chosen == [1] else None
 
     monkeypatch.setattr(add1_split, "Outcomes", Stops)
-    point = add1_split._point(election, sup, "cost", None, Fraction(1), True, [], [0, 1], [100, -1, 0])
+    task = (election, sup, "cost", None, Fraction(1), True, [], [0, 1])
+    point = add1_split._point(task, [100, -1, 0])
     end_low, end_high = 1000 - 1000 // 2**add1_split.HALVINGS, 1000 + 1000 // 2**add1_split.HALVINGS
     assert 100 + add1_split.SHARE * (end_low - 100) <= point <= 100 + add1_split.SHARE * (end_high - 100)
     # nearly there: not worth a helper
-    assert add1_split._point(election, sup, "cost", None, Fraction(1), True, [], [0, 1], [990, -1, 0]) is None
+    assert add1_split._point(task, [990, -1, 0]) is None
 
 
 @pytest.mark.parametrize("point", [200, 300])
@@ -316,7 +317,7 @@ def test_this_process_passes_g_only_once_its_steps_reach_it():
             return next(self.g) if i == 1 else super().__getitem__(i)
 
     election = rules.Election.from_data({"a": 10, "b": 30}, 40, [{"a"}, {"b"}])
-    split = add1_split._Split(election, None, "cost", None, 1, True, None)
+    split = add1_split._Split((election, None, "cost", None, 1, True, [], []), None)
     split.process, split.lock = object(), threading.Lock()
     split.shared = Shared([-1, 50, 50, 50, 50, 50])
     assert split.bound(10, 1) is False  # G unknown when read

@@ -64,13 +64,13 @@ def usable_cpus() -> int:
         return os.cpu_count() or 1
 
 
-def search(search_range, election, sup: _Supports, utility, rank, step, exhaustive_stop):
-    """``search_range(start, bound)``'s answer from step 0 (``mes._add1`` with this election's
-    arguments), searched in two ranges when it takes long: (funded projects, the run or, when the
-    helper's answer is the one, its ``mes.Facts``, runs, step)."""
-    split = _Split(election, sup, utility, rank, step, exhaustive_stop, FORCED_POINT)
+def search(election, sup: _Supports, utility, rank, step, exhaustive_stop, free, cands):
+    """Add1's answer (``mes._add1``'s, from step 0), searched in two ranges when it takes long:
+    (funded projects, the run or, when the helper's answer is the one, its ``mes.Facts``, runs, step)."""
+    task = (election, sup, utility, rank, step, exhaustive_stop, free, cands)
+    split = _Split(task, FORCED_POINT)
     try:
-        answer = search_range(0, split.bound)
+        answer = _search(task, 0, split.bound)
         if answer[0] is not PASSED:
             return answer
         runs = answer[2]
@@ -78,17 +78,25 @@ def search(search_range, election, sup: _Supports, utility, rank, step, exhausti
         if found is not None:
             chosen, facts, helper_runs, k = found
             return chosen, facts, runs + helper_runs, k
-        answer = search_range(split.point, None)  # the helper failed: search its range here
+        answer = _search(task, split.point)  # the helper failed: search its range here
         return (*answer[:2], runs + answer[2], answer[3])
     finally:
         split.close()
 
 
+def _search(task, start: int, bound=None, first_span: int = add1.FIRST_SPAN):
+    """``mes._add1`` over the steps from ``start`` (see ``add1.search``); the greedy part of
+    add1-greedy comes after, in ``mes.equal_shares``."""
+    election, sup, utility, rank, step, exhaustive_stop, free, cands = task
+    args = (election, sup, utility, rank, "add1", step, exhaustive_stop, free, cands)
+    return mes._add1(*args, start=start, bound=bound, first_span=first_span)
+
+
 class _Split:
     """This process's side: when to start the helper, and where it has split the steps."""
 
-    def __init__(self, election, sup, utility, rank, step, exhaustive_stop, at) -> None:
-        self.args = (election, sup, utility, rank, step, exhaustive_stop)
+    def __init__(self, task, at) -> None:
+        self.task = task  # search's arguments, for the helper
         self.at = at
         self.began = _clock()
         self.process = None
@@ -127,7 +135,7 @@ class _Split:
         self.shared = ctx.RawArray("q", [0, -1 if self.at is None else self.at, 0, 0])
         self.lock = ctx.Lock()
         self.conn, child = ctx.Pipe()
-        payload = (*self.args, self.at)
+        payload = (self.task, self.at)
         process = ctx.Process(
             target=_helper, args=(child, self.shared, self.lock, payload if fork else None), daemon=True
         )
@@ -179,24 +187,18 @@ def _helper(conn, shared, lock, payload) -> None:
     try:
         if payload is None:
             payload = pickle.loads(conn.recv_bytes())  # noqa: S301 (from the process that started this one)
-        election, sup, utility, rank, step, exhaustive_stop, at = payload
-        free, cands = mes._candidates(election, sup, utility)
+        task, point = payload
         began, first = time.perf_counter(), shared[0]
-        point = at
         if point is None:
-            point = _point(election, sup, utility, rank, step, exhaustive_stop, free, cands, shared)
+            point = _point(task, shared)
         if point is None:
             shared[1] = -2
             conn.send(("no split",))
             return
         shared[1] = point
         span = _span(shared[0], shared[3])
-
-        def search_range(start, bound=None):  # the greedy part of add1-greedy comes after, in the caller
-            args = (election, sup, utility, rank, "add1", step, exhaustive_stop, free, cands)
-            return mes._add1(*args, start=start, bound=bound, first_span=span)
-
-        answer = search_range(point)
+        sup = task[1]
+        answer = _search(task, point, first_span=span)
         runs = answer[2]
         facts = _facts(sup, answer)  # the explanation, while the caller may still be at work
         while True:
@@ -211,7 +213,7 @@ def _helper(conn, shared, lock, payload) -> None:
             def bound(k, runs, top=top):
                 return k >= top - 1
 
-            taken = search_range(point, bound)
+            taken = _search(task, point, bound, span)
             runs += taken[2]
             if taken[0] is not PASSED and taken[3] < answer[3]:  # a stop before the one found above
                 answer, facts = taken, _facts(sup, taken)
@@ -239,9 +241,10 @@ def _facts(sup, answer):
     return mes.Facts(run, sup, set(found)) if run is not None else None
 
 
-def _point(election, sup, utility, rank, step, exhaustive_stop, free, cands, shared) -> int | None:
+def _point(task, shared) -> int | None:
     """G: ``SHARE`` of the way from where the caller has got to, to where the search seems to end
     (None when that is too close to be worth a split)."""
+    election, sup, utility, rank, step, exhaustive_stop, free, cands = task
     b_first = election.budget / sup.num_voters
     outcomes = Outcomes(election.costs, election.budget, cands, free)
 

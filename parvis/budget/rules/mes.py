@@ -556,13 +556,8 @@ def equal_shares(
         if completion != "none" and workers > 1:
             from . import add1_split
 
-            def search_range(start, bound):
-                args = (election, sup, utility, rank, completion, step, exhaustive_stop, free, cands)
-                return _add1(*args, start=start, bound=bound)
-
-            chosen, run, runs, k = add1_split.search(
-                search_range, election, sup, utility, rank, step, exhaustive_stop
-            )
+            args = (election, sup, utility, rank, step, exhaustive_stop, free, cands)
+            chosen, run, runs, k = add1_split.search(*args)
         else:
             chosen, run, runs, k = _add1(
                 election, sup, utility, rank, completion, step, exhaustive_stop, free, cands
