@@ -34,6 +34,9 @@ def axe_violations(page, *, exclude: list[str] | None = None) -> list[dict]:
     """Run axe-core in the page and return WCAG 2.1 A/AA violations (map tiles are excluded)."""
     import axe_playwright_python
 
+    # after a click that navigates, the new page may be in the DOM before its stylesheets apply:
+    # audited then, its colours would be the browser's defaults
+    page.wait_for_load_state("load")
     script = Path(axe_playwright_python.__file__).with_name("axe.min.js").read_text()
     page.evaluate(script)
     context = {"exclude": [[sel] for sel in (exclude or [])]} if exclude else {}
