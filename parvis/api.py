@@ -10,6 +10,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from parvis.core import permissions
 from parvis.core.api import account_router
 from parvis.core.api import router as territories_router
 from parvis.core.ratelimit import RateLimited
@@ -48,7 +49,10 @@ def on_schema_error(request, exc):
 
 @api.exception_handler(PermissionDenied)
 def on_permission_denied(request, exc):
-    return api.create_response(request, {"detail": str(exc) or _("Action non autorisée.")}, status=403)
+    """The refusal's own status (``core.permissions``: 401 sign in first, 403 refused, 404 not visible)."""
+    return api.create_response(
+        request, {"detail": str(exc) or _("Action non autorisée.")}, status=permissions.status_of(exc)
+    )
 
 
 @api.exception_handler(AuthenticationError)

@@ -13,6 +13,7 @@ from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import permissions
 from .audit import audit_record
 from .models import Flag, FlagReason, Moderated, User
 
@@ -37,8 +38,7 @@ def _run_hooks(target: Moderated, hidden: bool) -> None:
 
 
 def ensure_moderator(user: User) -> None:
-    if not (user.is_authenticated and user.is_moderator):
-        raise PermissionDenied(_("Réservé aux modérateurs."))
+    permissions.ensure_space(user, "moderation")
 
 
 def flag_create(*, reporter: User, target: Moderated, reason: str, comment: str = "") -> Flag:
@@ -112,7 +112,7 @@ def _resolve_flags(target, moderator, decision) -> int:
 @transaction.atomic
 def user_block(*, moderator: User, user: User, reason: str) -> User:
     ensure_moderator(moderator)
-    if user.is_moderator and not moderator.is_city_admin:
+    if permissions.is_moderator(user) and not permissions.is_city_admin(moderator):
         raise PermissionDenied(_("Seul un administrateur peut bloquer un modérateur."))
     if not (reason or "").strip():
         raise ValidationError(_("Indiquez le motif du blocage."))

@@ -5,7 +5,7 @@ from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,7 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import accounts, moderation, territories, tokens
+from . import accounts, moderation, permissions, territories, tokens
 from .context_processors import available_modules
 from .forms import (
     AddressSearchForm,
@@ -400,8 +400,7 @@ def flag(request, app_label, model, object_id):
 
 @login_required
 def moderation_queue(request):
-    if not request.user.is_moderator:
-        raise PermissionDenied(_("Réservé aux modérateurs."))
+    permissions.ensure_space(request.user, "moderation")
     return render(
         request, "core/moderation.html", {"items": moderation.moderation_queue(), "hide_form": HideForm()}
     )
