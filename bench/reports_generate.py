@@ -11,6 +11,7 @@ spread over seven years. Prints the scale reached and the time it took.
 import argparse
 import datetime as dt
 import io
+import json
 import os
 import sys
 import time
@@ -37,32 +38,36 @@ from parvis.reports.models import Category, Report  # noqa: E402
 
 STATUSES = np.array(["new", "to_handle", "scheduled", "done", "rejected", "archived"])
 WEIGHTS = np.array([3, 3, 2, 80, 7, 5]) / 100
-COLUMNS = [
-    "category_id",
-    "service_id",
-    "status",
-    "lat",
-    "lon",
-    "address",
-    "location_approximate",
-    "district_id",
-    "neighbourhood_id",
-    "description",
-    "answers",
-    "media_url",
-    "author_email",
-    "author_name",
-    "author_phone",
-    "confirmed_at",
-    "source",
-    "planned_for",
-    "public_reason",
-    "created_at",
-    "updated_at",
-    "resolved_at",
-    "closed_at",
-    "hidden_reason",
-]
+
+
+def copy_text(value) -> str:
+    """One value in PostgreSQL's COPY text format."""
+    if value is None:
+        return r"\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, dict | list):
+        return json.dumps(value)
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return str(value).replace("\\", "\\\\").replace("\t", " ").replace("\n", " ")
+
+
+def model_defaults() -> dict[str, str]:
+    """Every stored column of a report with its model default, in COPY text.
+
+    The generator sets the columns it knows; a column added later takes the default the model gives it,
+    so that a new NOT NULL column with a default never breaks the script (a smoke test runs it).
+    """
+    defaults = {}
+    for field in Report._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        value = field.get_default() if field.has_default() else None
+        if value is None and not field.null:
+            value = "" if field.empty_strings_allowed else None
+        defaults[field.column] = copy_text(value)
+    return defaults
 
 
 def points_in_paris(rng, count):
@@ -122,6 +127,8 @@ def main():
     leaf_service = np.array([family_service(c) or 0 for c in leaves])
     leaf_hours = np.array([c.target_hours for c in leaves])
     before = Report.objects.count()
+    defaults = model_defaults()
+    columns = {f.name: f.column for f in Report._meta.concrete_fields}
     rng = np.random.default_rng(args.seed)
     now = timezone.now()
     span = 7 * 365 * 86400
@@ -139,37 +146,33 @@ def main():
             closed_status = status[i] in ("done", "rejected", "archived")
             closed = min(created + dt.timedelta(seconds=float(handling[i])), now) if closed_status else None
             service = leaf_service[which[i]]
-            row = [
-                str(leaf_ids[which[i]]),
-                str(service) if service else r"\N",
-                status[i],
-                f"{lat[i]:.6f}",
-                f"{lon[i]:.6f}",
-                "",
-                "f",
-                str(district[i]) if district[i] else r"\N",
-                str(neighbourhood[i]) if neighbourhood[i] else r"\N",
-                "Signalement généré pour les mesures",
-                "{}",
-                "",
-                "bench@example.org",
-                "",
-                "",
-                created.isoformat(),
-                "web",
-                (now.date() + dt.timedelta(days=3)).isoformat() if status[i] == "scheduled" else r"\N",
-                "Hors compétence" if status[i] == "rejected" else "",
-                created.isoformat(),
-                (closed or created).isoformat(),
-                closed.isoformat() if status[i] == "done" else r"\N",
-                closed.isoformat() if closed else r"\N",
-                "",
-            ]
-            buf.write("\t".join(row) + "\n")
+            values = {
+                "category": leaf_ids[which[i]],
+                "service": service or None,
+                "status": status[i],
+                "lat": f"{lat[i]:.6f}",
+                "lon": f"{lon[i]:.6f}",
+                "district": district[i] or None,
+                "neighbourhood": neighbourhood[i] or None,
+                "description": "Signalement généré pour les mesures",
+                "author_email": "bench@example.org",
+                "confirmed_at": created,
+                "planned_for": now.date() + dt.timedelta(days=3) if status[i] == "scheduled" else None,
+                "public_reason": "Hors compétence" if status[i] == "rejected" else "",
+                "created_at": created,
+                "updated_at": closed or created,
+                "resolved_at": closed if status[i] == "done" else None,
+                "closed_at": closed,
+            }
+            row = dict(defaults)
+            for name, value in values.items():
+                row[columns[name]] = copy_text(value)
+            buf.write("\t".join(row.values()) + "\n")
         buf.seek(0)
         with connection.cursor() as cursor:
             raw = cursor.cursor
-            with raw.copy(f"COPY reports_report ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+            names = ", ".join(connection.ops.quote_name(c) for c in defaults)
+            with raw.copy(f"COPY {Report._meta.db_table} ({names}) FROM STDIN") as copy:
                 while chunk := buf.read(1 << 20):
                     copy.write(chunk)
         done += n
