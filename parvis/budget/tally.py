@@ -302,13 +302,14 @@ def to_election(data: EnvelopeData, names: dict[str, str] | None = None) -> Elec
         {
             "name": (names or {}).get(p, ""),
             "priority_area": "1" if p in data.priority else "0",
-            "parvis_override": override.get(p, "None"),
+            "parvis_override": override.get(p, ""),
         }
         for p in ids
     ]
-    for fields in project_meta:
-        if not fields["name"]:
-            fields.pop("name")
+    for fields in project_meta:  # an absent value is left out (a column of "None" only when others have one)
+        for key in ("name", "parvis_override"):
+            if not fields[key]:
+                fields.pop(key)
     election = Election(
         ids,
         [Fraction(data.costs[p]) for p in ids],

@@ -1,6 +1,5 @@
 """Pages of the participatory budget. Thin: rules live in permissions, services and selectors."""
 
-import csv
 from fractions import Fraction
 
 from django.contrib import messages
@@ -12,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from parvis.core.exports import csv_response, feature, geojson_response
 from parvis.core.models import Service
 from parvis.core.ratelimit import RateLimited, check_rate
 
@@ -708,52 +708,46 @@ def followup_map(request, slug):
 # --- Inclusion ------------------------------------------------------------------------------------
 
 
+INCLUSION_FIELDS = [
+    "code",
+    "name",
+    "district",
+    "population",
+    "priority",
+    "ideas",
+    "ideas_per_1000",
+    "assisted",
+    "assisted_share",
+    "supporters",
+    "supporters_per_1000",
+    "voters",
+    "voters_per_1000",
+]
+
+
 def inclusion(request, slug):
     campaign = selectors.campaign_get(slug)
     rows = selectors.inclusion(campaign)
     if request.GET.get("format") == "csv":
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="inclusion-{campaign.slug}.csv"'
-        writer = csv.writer(response)
-        keys = [
-            "code",
-            "name",
-            "district",
-            "population",
-            "priority",
-            "ideas",
-            "ideas_per_1000",
-            "assisted",
-            "assisted_share",
-            "supporters",
-            "supporters_per_1000",
-            "voters",
-            "voters_per_1000",
-        ]
-        writer.writerow(keys)
-        for row in rows:
-            writer.writerow(["" if row[k] is None else row[k] for k in keys])
-        return response
+        return csv_response(
+            INCLUSION_FIELDS,
+            (["" if row[k] is None else row[k] for k in INCLUSION_FIELDS] for row in rows),
+            filename=f"inclusion-{campaign.slug}.csv",
+        )
     if request.GET.get("format") == "geojson":
         from parvis.core.models import Territory
 
         geoms = dict(Territory.objects.filter(pk__in=[r["id"] for r in rows]).values_list("pk", "geometry"))
-        return JsonResponse(
-            {
-                "type": "FeatureCollection",
-                "features": [
-                    {
-                        "type": "Feature",
-                        "geometry": geoms[r["id"]],
-                        "properties": {
-                            "title": f"{r['name']} : {r['voters_per_1000'] or 0} votant·es / 1 000 hab.",
-                            "voters_per_1000": r["voters_per_1000"],
-                            "priority": r["priority"],
-                        },
-                    }
-                    for r in rows
-                ],
-            }
+        return geojson_response(
+            feature(
+                geoms[r["id"]],
+                {
+                    "title": f"{r['name']} : {r['voters_per_1000'] or 0} votant·es / 1 000 hab.",
+                    "voters_per_1000": r["voters_per_1000"],
+                    "priority": r["priority"],
+                },
+            )
+            for r in rows
         )
     totals = {k: sum(r[k] for r in rows) for k in ("ideas", "assisted", "supporters", "voters")}
     return render(request, "budget/inclusion.html", {"campaign": campaign, "rows": rows, "totals": totals})

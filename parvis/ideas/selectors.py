@@ -399,6 +399,9 @@ def export_ideas(consultation: Consultation):
         }
 
 
+EXPORT_COMMENT_FIELDS = ["id", "idea_id", "parent_id", "body", "deleted", "created_at"]
+
+
 def export_comments(consultation: Consultation):
     qs = Comment.objects.filter(
         idea__in=public_ideas(consultation), status=Status.PUBLISHED, hidden_at__isnull=True

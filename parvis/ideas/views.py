@@ -4,19 +4,18 @@ Every form works without JavaScript; with htmx the support, follow and comment f
 fragment instead of reloading the page.
 """
 
-import csv
-import json
 import secrets
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from parvis.core import exports
 from parvis.core.audit import audit_history
 from parvis.core.ratelimit import RateLimited, check_rate
 
@@ -518,13 +517,10 @@ def results(request, slug):
     return render(request, "ideas/results.html", {"consultation": consultation, "r": data})
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 def export(request, slug, fmt):
+    """Open data of a consultation: ideas as JSON or CSV, comments as CSV (core's export service)."""
     consultation = get_object_or_404(Consultation, slug=slug)
+    name = f"idees-{consultation.slug}"
     if fmt == "json":
         payload = {
             "consultation": {
@@ -536,32 +532,18 @@ def export(request, slug, fmt):
             "ideas": list(selectors.export_ideas(consultation)),
             "comments": list(selectors.export_comments(consultation)),
         }
-        response = HttpResponse(
-            json.dumps(payload, ensure_ascii=False, indent=1), content_type="application/json; charset=utf-8"
+        return exports.json_response(payload, filename=f"{name}.json")
+    if fmt == "csv":
+        return exports.csv_response(
+            selectors.EXPORT_FIELDS, selectors.export_ideas(consultation), filename=f"{name}.csv"
         )
-    elif fmt in ("csv", "commentaires.csv"):
-        rows = (
-            selectors.export_ideas(consultation) if fmt == "csv" else selectors.export_comments(consultation)
+    if fmt == "commentaires.csv":
+        return exports.csv_response(
+            selectors.EXPORT_COMMENT_FIELDS,
+            selectors.export_comments(consultation),
+            filename=f"{name}-commentaires.csv",
         )
-        fields = (
-            selectors.EXPORT_FIELDS
-            if fmt == "csv"
-            else ["id", "idea_id", "parent_id", "body", "deleted", "created_at"]
-        )
-        writer = csv.DictWriter(_Echo(), fieldnames=fields)
-
-        def stream():
-            yield "\ufeff" + writer.writeheader()
-            for row in rows:
-                yield writer.writerow(row)
-
-        response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
-    else:
-        raise Http404
-    name = f"idees-{consultation.slug}" + ("-commentaires" if fmt.startswith("commentaires") else "")
-    ext = "json" if fmt == "json" else "csv"
-    response["Content-Disposition"] = f'attachment; filename="{name}.{ext}"'
-    return response
+    raise Http404
 
 
 # ------------------------------------------------------------------------------------------------

@@ -1,6 +1,5 @@
 """Pages of the reports module: thin views over services and selectors."""
 
-import csv
 import json
 import uuid
 
@@ -9,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from parvis.core import exports
 from parvis.core.models import Service, Territory, TerritoryLevel, User
 from parvis.core.ratelimit import RateLimited, check_rate
 from parvis.core.territories import in_code_order
@@ -413,11 +413,6 @@ def _export_rows(qs):
         ]
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 def export(request, fmt):
     """Public reports for open data, without personal data (no name, e-mail, phone, photos)."""
     if fmt not in ("csv", "geojson"):
@@ -428,32 +423,12 @@ def export(request, fmt):
         return HttpResponse(_errors(exc), status=400, content_type="text/plain; charset=utf-8")
     qs = selectors.public_reports(filters)
     if fmt == "csv":
-        writer = csv.writer(_Echo())
-        rows = (writer.writerow(row) for row in [EXPORT_FIELDS])
-        body = (writer.writerow(row) for row in _export_rows(qs))
-        response = StreamingHttpResponse(
-            (line for gen in (rows, body) for line in gen), content_type="text/csv; charset=utf-8"
-        )
-        response["Content-Disposition"] = 'attachment; filename="signalements.csv"'
-        return response
-
-    def features():
-        yield '{"type": "FeatureCollection", "features": ['
-        first = True
-        for row in _export_rows(qs):
-            props = dict(zip(EXPORT_FIELDS, row, strict=True))
-            feature = {
-                "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [props["lon"], props["lat"]]},
-                "properties": props,
-            }
-            yield ("" if first else ",") + json.dumps(feature, ensure_ascii=False)
-            first = False
-        yield "]}"
-
-    response = StreamingHttpResponse(features(), content_type="application/geo+json; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="signalements.geojson"'
-    return response
+        return exports.csv_response(EXPORT_FIELDS, _export_rows(qs), filename="signalements.csv")
+    features = (
+        exports.feature(exports.point(props["lat"], props["lon"]), props)
+        for props in (dict(zip(EXPORT_FIELDS, row, strict=True)) for row in _export_rows(qs))
+    )
+    return exports.geojson_response(features, filename="signalements.geojson")
 
 
 def map_geojson(request):
@@ -726,26 +701,12 @@ def agent_stats(request):
         messages.error(request, _errors(exc) if isinstance(exc, ValidationError) else _("Date invalide."))
         by, rows = "category", selectors.statistics(by="category")
     if request.GET.get("format") == "csv":
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="statistiques-{by}.csv"'
-        writer = csv.writer(response)
-        writer.writerow(
-            ["code", "nom", "total", "ouverts", "clos", "mediane_heures", "p90_heures", "part_en_retard_pct"]
+        keys = ["key", "label", "total", "open", "closed", "median_hours", "p90_hours", "overdue_share"]
+        return exports.csv_response(
+            ["code", "nom", "total", "ouverts", "clos", "mediane_heures", "p90_heures", "part_en_retard_pct"],
+            ([r[k] for k in keys] for r in rows),
+            filename=f"statistiques-{by}.csv",
         )
-        for r in rows:
-            writer.writerow(
-                [
-                    r["key"],
-                    r["label"],
-                    r["total"],
-                    r["open"],
-                    r["closed"],
-                    r["median_hours"],
-                    r["p90_hours"],
-                    r["overdue_share"],
-                ]
-            )
-        return response
     biggest = max([r["total"] for r in rows] or [1])
     for r in rows:
         r["bar"] = round(100 * r["total"] / biggest)
@@ -961,26 +922,13 @@ def campaign_export(request, slug, fmt):
             .select_related("neighbourhood")
             .order_by("id")
         ]
+    filename = f"campagne-{campaign.slug}.{fmt}"
     if fmt == "csv":
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="campagne-{campaign.slug}.csv"'
-        writer = csv.writer(response)
-        writer.writerow(header)
-        writer.writerows(rows)
-        return response
-    features = [
-        {
-            "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [row[3], row[2]]},
-            "properties": dict(zip(header, row, strict=True)),
-        }
-        for row in rows
-    ]
-    return JsonResponse(
-        {"type": "FeatureCollection", "features": features},
-        content_type="application/geo+json",
-        json_dumps_params={"ensure_ascii": False},
+        return exports.csv_response(header, rows, filename=filename)
+    features = (
+        exports.feature(exports.point(row[2], row[3]), dict(zip(header, row, strict=True))) for row in rows
     )
+    return exports.geojson_response(features, filename=filename)
 
 
 def campaign_geojson(request, slug):

@@ -16,6 +16,7 @@ from tests.budget.factories import (
     make_voter,
     set_phase,
 )
+from tests.downloads import csv_rows, json_body
 from tests.factories import make_admin, make_agent, make_service, make_user
 
 pytestmark = pytest.mark.django_db
@@ -178,11 +179,11 @@ def test_results_page_and_download(client, vote):
 def test_inclusion_dashboard_and_csv(client, paris, vote):
     r = client.get(reverse("budget:inclusion", args=["bp-2027"]))
     assert r.status_code == 200
-    r = client.get(reverse("budget:inclusion", args=["bp-2027"]), {"format": "csv"})
-    lines = text(r).splitlines()
-    assert lines[0].startswith("code,name,district,population")
-    assert len(lines) > 50
-    assert client.get(reverse("budget:inclusion", args=["bp-2027"]), {"format": "geojson"}).json()["features"]
+    rows = csv_rows(client.get(reverse("budget:inclusion", args=["bp-2027"]), {"format": "csv"}))
+    assert rows[0][:4] == ["code", "name", "district", "population"]
+    assert len(rows) > 50
+    geo = json_body(client.get(reverse("budget:inclusion", args=["bp-2027"]), {"format": "geojson"}))
+    assert geo["features"]
 
 
 def test_review_pages_restricted(client, vote):

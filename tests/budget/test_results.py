@@ -369,3 +369,16 @@ def test_command_publish_reviews():
 
     with pytest.raises(CommandError):
         call_command("budget", "publish-reviews", "bp-pub")
+
+
+def test_pabulib_export_without_override_leaves_the_key_out(election):
+    """No ``parvis_override`` column (no "None" cell) when no project has an override; reads back."""
+    env = election["env"]
+    result = services.results_compute(actor=election["admin"], envelope=env)
+    text = exports.pabulib_text(env)
+    assert "parvis_override" not in text
+    assert "None" not in text.split("VOTES")[0]
+    back = tally.from_election(pabulib.parse(text))
+    assert not back.excluded
+    assert not back.forced
+    assert tally.tally_envelope(back).selected == result.data["selected"]

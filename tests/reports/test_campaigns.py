@@ -1,13 +1,12 @@
 """Campaigns: information requests and co-design, perimeter, dates, supports, results, exports."""
 
-import csv
-import io
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from parvis.reports import campaigns, services
 from parvis.reports.models import Contribution, Report
+from tests.downloads import csv_rows, json_body
 from tests.factories import make_agent, make_user, square
 
 from .factories import BASTILLE, MONTMARTRE, REPUBLIQUE, make_campaign, make_question
@@ -108,15 +107,11 @@ def test_campaign_pages_and_exports(client, paris):
     page = client.get("/signalements/campagnes/place-republique/").content.decode()
     assert "Une fontaine" in page
     assert "Oui !" in page
-    rows = list(
-        csv.reader(
-            io.StringIO(client.get("/signalements/campagnes/place-republique/export.csv").content.decode())
-        )
-    )
+    rows = csv_rows(client.get("/signalements/campagnes/place-republique/export.csv"))
     assert rows[1][5] == "Une fontaine"
     assert rows[1][7] == "1"
     assert "private" not in str(rows)
-    geo = client.get("/signalements/campagnes/place-republique/export.geojson").json()
+    geo = json_body(client.get("/signalements/campagnes/place-republique/export.geojson"))
     assert geo["features"][0]["properties"]["title"] == "Une fontaine"
     assert client.get("/signalements/campagnes/").status_code == 200
 

@@ -1,7 +1,5 @@
 """Public pages, the form without JavaScript, the map endpoint, exports and the agents' back office."""
 
-import csv
-import io
 import json
 
 import pytest
@@ -9,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from parvis.reports import selectors
 from parvis.reports.models import Report, Status
+from tests.downloads import body, csv_rows, json_body
 from tests.factories import make_agent, make_service, make_user
 
 from .factories import REPUBLIQUE, make_question, make_report, make_tree, photo_upload
@@ -221,12 +220,13 @@ def test_exports_have_no_personal_data(client, tree):
         name="Jeanne Secret",
         description="Tag sur la porte",
     )
-    csv_body = b"".join(client.get("/signalements/export.csv").streaming_content).decode()
-    rows = list(csv.reader(io.StringIO(csv_body)))
+    response = client.get("/signalements/export.csv")
+    rows = csv_rows(response)
+    csv_body = body(response).decode()
     assert rows[0][0] == "id"
     assert len(rows) == 2
     assert "secret" not in csv_body.lower()
-    geo = json.loads(b"".join(client.get("/signalements/export.geojson").streaming_content))
+    geo = json_body(client.get("/signalements/export.geojson"))
     assert geo["features"][0]["properties"]["description"] == "Tag sur la porte"
     assert "secret" not in json.dumps(geo).lower()
     assert client.get("/signalements/export.xlsx").status_code == 404
@@ -253,7 +253,7 @@ def test_back_office_queue_bulk_and_stats(client, tree, django_assert_max_num_qu
     )
     assert Report.objects.filter(duplicate_of=reports[3]).count() == 2
     stats = client.get("/signalements/agents/statistiques/?by=service&format=csv")
-    rows = list(csv.reader(io.StringIO(stats.content.decode())))
+    rows = csv_rows(stats)
     assert rows[0][:3] == ["code", "nom", "total"]
     assert rows[1][2] == "8"
     assert client.get("/signalements/agents/statistiques/").status_code == 200
