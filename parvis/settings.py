@@ -140,7 +140,10 @@ LOGIN_URL = "core:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "core:home"
 PARVIS_LOGIN_MAX_FAILURES = int(os.environ.get("PARVIS_LOGIN_MAX_FAILURES", "5"))
-PARVIS_LOGIN_LOCKOUT_MINUTES = int(os.environ.get("PARVIS_LOGIN_LOCKOUT_MINUTES", "15"))
+# Failed logins per (address, client IP): from the MAX_FAILURES-th on, that pair waits BACKOFF seconds,
+# doubled at each further failure up to BACKOFF_MAX (parvis.core.accounts.login_attempt).
+PARVIS_LOGIN_BACKOFF_SECONDS = int(os.environ.get("PARVIS_LOGIN_BACKOFF_SECONDS", "60"))
+PARVIS_LOGIN_BACKOFF_MAX_SECONDS = int(os.environ.get("PARVIS_LOGIN_BACKOFF_MAX_SECONDS", "900"))
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
 
 # --- Internationalisation ---------------------------------------------------------------------------
@@ -274,6 +277,15 @@ PARVIS_RATE_LIMITS = {
     "open311": os.environ.get("PARVIS_RATE_OPEN311", "20000/60"),  # per Open311 api_key
 }
 PARVIS_RATE_LIMITS_ENABLED = env_bool("PARVIS_RATE_LIMITS_ENABLED", True)
+# Where hits are counted: "database" (shared by every worker and server) or "cache" (Redis when REDIS_URL).
+_default_rate_store = "cache" if os.environ.get("REDIS_URL") else "database"
+PARVIS_RATE_STORE = os.environ.get("PARVIS_RATE_STORE", _default_rate_store)
+if PARVIS_RATE_STORE not in {"database", "cache"}:
+    raise ValueError(f"PARVIS_RATE_STORE: expected database or cache, got {PARVIS_RATE_STORE!r}")
+# Proxies in front of the application that append to X-Forwarded-For (client_ip reads from the right).
+PARVIS_TRUSTED_PROXIES = int(
+    os.environ.get("PARVIS_TRUSTED_PROXIES", "1" if env_bool("PARVIS_BEHIND_PROXY", False) else "0")
+)
 
 # --- Maps -----------------------------------------------------------------------------------------
 PARVIS_TILE_URL = os.environ.get("PARVIS_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")

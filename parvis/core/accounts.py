@@ -1,8 +1,11 @@
 """Account use cases: sign-up and e-mail confirmation, login lockout, profile, deletion, export."""
 
+import hashlib
+import math
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.contenttypes.models import ContentType
 from django.core import signing
@@ -17,6 +20,7 @@ from .audit import audit_record
 from .models import (
     ApiToken,
     AuditEntry,
+    LoginThrottle,
     Notification,
     NotificationPreference,
     Role,
@@ -24,6 +28,7 @@ from .models import (
     TerritoryLevel,
     User,
 )
+from .ratelimit import RateLimited, check_rate, client_ip
 from .tasks import send_email
 
 CONFIRM_SALT = "parvis.email-confirm"
@@ -93,29 +98,79 @@ def email_confirm(token: str) -> User:
     return user
 
 
-def login_failed(email: str) -> User | None:
-    """Count a failed login; lock the account for a while after too many in a row."""
-    email = (email or "").strip().lower()
+def account_key(email: str) -> str:
+    """The address as the login throttle stores it: hashed, the same for existing and unknown accounts."""
+    return hashlib.sha256((email or "").strip().lower().encode()).hexdigest()
+
+
+class LoginThrottled(RateLimited):
+    """Too many failed logins for this address from this client: wait, or reset the password."""
+
+    def __init__(self, retry_after: int):
+        super().__init__(retry_after)
+        self.args = (
+            _(
+                "Trop d'essais infructueux pour cette adresse depuis votre connexion. Réessayez dans "
+                "%(n)d secondes, ou réinitialisez votre mot de passe."
+            )
+            % {"n": retry_after},
+        )
+
+
+def _backoff(failures: int) -> timedelta | None:
+    """No wait before the threshold; then a wait that doubles with each further failure, up to a cap."""
+    over = failures - settings.PARVIS_LOGIN_MAX_FAILURES
+    if over < 0:
+        return None
+    seconds = settings.PARVIS_LOGIN_BACKOFF_SECONDS * 2 ** min(over, 30)
+    return timedelta(seconds=min(seconds, settings.PARVIS_LOGIN_BACKOFF_MAX_SECONDS))
+
+
+def login_attempt(*, request, email: str, password: str) -> User:
+    """The one login path, for residents and staff (the admin's login page leads here).
+
+    Counts toward the client's login rate limit, then refuses while this (address, client IP) pair
+    must wait; failures make that pair wait longer and longer. Nothing depends on whether an account
+    has the address, so neither the answers nor their timing tell which addresses exist.
+    Raises RateLimited / LoginThrottled (429) or ValidationError (wrong address or password).
+    """
+    check_rate(request, "login")
+    key, ip, now = account_key(email), client_ip(request), timezone.now()
+    throttle = LoginThrottle.objects.filter(account_key=key, ip=ip, blocked_until__gt=now).first()
+    if throttle is not None:
+        raise LoginThrottled(retry_after=max(1, math.ceil((throttle.blocked_until - now).total_seconds())))
+    user = authenticate(request, email=email, password=password)
+    if user is None:
+        login_failed(email=email, ip=ip)
+        raise ValidationError(_("Adresse e-mail ou mot de passe incorrect."))
+    LoginThrottle.objects.filter(account_key=key, ip=ip).delete()
+    return user
+
+
+def login_failed(*, email: str, ip: str) -> LoginThrottle:
+    """Count a failed login for (address, IP); past the threshold the pair waits, doubling each time."""
+    key, now = account_key(email), timezone.now()
     with transaction.atomic():
-        user = User.objects.select_for_update().filter(email__iexact=email).first()
-        if user is None:
-            return None
-        user.failed_login_count += 1
-        if user.failed_login_count >= settings.PARVIS_LOGIN_MAX_FAILURES:
-            user.locked_until = timezone.now() + timedelta(minutes=settings.PARVIS_LOGIN_LOCKOUT_MINUTES)
-            user.failed_login_count = 0
-        user.save(update_fields=["failed_login_count", "locked_until"])
-        return user
+        throttle = LoginThrottle.objects.select_for_update().filter(account_key=key, ip=ip).first()
+        if throttle is None:
+            try:
+                with transaction.atomic():
+                    throttle = LoginThrottle.objects.create(account_key=key, ip=ip, last_failure_at=now)
+            except IntegrityError:  # created by a concurrent failure: count on its row
+                throttle = LoginThrottle.objects.select_for_update().get(account_key=key, ip=ip)
+        throttle.failures += 1
+        throttle.last_failure_at = now
+        wait = _backoff(throttle.failures)
+        throttle.blocked_until = now + wait if wait else None
+        throttle.save(update_fields=["failures", "last_failure_at", "blocked_until"])
+    # Pairs idle for a day are forgotten (the table holds only recent failures).
+    LoginThrottle.objects.filter(last_failure_at__lt=now - timedelta(days=1)).delete()
+    return throttle
 
 
-def login_succeeded(user: User) -> None:
-    if user.failed_login_count or user.locked_until:
-        User.objects.filter(pk=user.pk).update(failed_login_count=0, locked_until=None)
-
-
-def is_locked(email: str) -> bool:
-    user = User.objects.filter(email__iexact=(email or "").strip()).only("locked_until").first()
-    return bool(user and user.locked_until and user.locked_until > timezone.now())
+def login_throttles_clear(user: User) -> None:
+    """A new password ends every wait on the account, from every client."""
+    LoginThrottle.objects.filter(account_key=account_key(user.email)).delete()
 
 
 def profile_update(

@@ -3,12 +3,25 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from . import moderation
 from .models import ApiToken, AuditEntry, Flag, Service, Territory, User
 from .territories import invalidate_index
+
+
+def staff_login(request, extra_context=None):
+    """The admin has no login form of its own: staff sign in through the site's login page, with its
+    throttling and failure counting (and second factor), then come back."""
+    target = request.GET.get("next") or reverse("admin:index")
+    return redirect(f"{reverse('core:login')}?{urlencode({'next': target})}")
+
+
+admin.site.login = staff_login
 
 
 class _EmailMixin:
@@ -66,8 +79,6 @@ class UserAdmin(BaseUserAdmin):
             {
                 "fields": [
                     "email_confirmed_at",
-                    "failed_login_count",
-                    "locked_until",
                     "blocked_at",
                     "blocked_reason",
                     "deleted_at",

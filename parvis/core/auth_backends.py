@@ -1,7 +1,6 @@
-"""Login by e-mail, refusing blocked, deleted and locked-out accounts."""
+"""Login by e-mail, refusing blocked and deleted accounts (throttling is accounts.login_attempt's)."""
 
 from django.contrib.auth.backends import ModelBackend
-from django.utils import timezone
 
 from .models import User
 
@@ -15,8 +14,6 @@ class EmailBackend(ModelBackend):
             user = User.objects.get(email__iexact=email)
         except User.DoesNotExist:
             User().set_password(password)  # same cost as a real check: no timing oracle
-            return None
-        if user.locked_until and user.locked_until > timezone.now():
             return None
         if user.check_password(password) and self.user_can_authenticate(user):
             return user

@@ -74,8 +74,6 @@ class User(AbstractBaseUser, PermissionsMixin):
         related_name="+",
         verbose_name=_("arrondissement"),
     )
-    failed_login_count = models.PositiveIntegerField(default=0)
-    locked_until = models.DateTimeField(null=True, blank=True)
     blocked_at = models.DateTimeField(_("bloqué le"), null=True, blank=True)
     blocked_reason = models.CharField(_("motif du blocage"), max_length=500, blank=True)
     deleted_at = models.DateTimeField(_("supprimé le"), null=True, blank=True)
@@ -324,3 +322,34 @@ class ApiToken(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.prefix}…)"
+
+
+class LoginThrottle(models.Model):
+    """Failed logins for one address from one client IP, and until when that pair must wait.
+
+    Keyed by (account, IP) rather than by account alone, so that strangers cannot lock someone out
+    by failing on purpose; the address is stored as a hash, whether or not an account has it.
+    """
+
+    account_key = models.CharField(max_length=64)
+    ip = models.CharField(max_length=64)
+    failures = models.PositiveIntegerField(default=0)
+    blocked_until = models.DateTimeField(null=True, blank=True)
+    last_failure_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint("account_key", "ip", name="core_loginthrottle_account_ip")]
+
+    def __str__(self):
+        return f"{self.account_key[:12]}… {self.ip}"
+
+
+class RateCounter(models.Model):
+    """One fixed window of one rate limit, counted in the database that every worker shares."""
+
+    key = models.CharField(max_length=200, unique=True)
+    hits = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self):
+        return f"{self.key}: {self.hits}"

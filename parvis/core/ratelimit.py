@@ -1,10 +1,18 @@
-"""Fixed-window rate limits kept in the cache, per client IP and, when signed in, per account."""
+"""Fixed-window rate limits, per client IP and, when signed in, per account.
 
+Counted where every worker and server sees the same figure: the database by default (one atomic
+UPDATE per hit), Redis when ``REDIS_URL`` is set (``PARVIS_RATE_STORE`` chooses).
+"""
+
+import ipaddress
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 
@@ -26,12 +34,45 @@ class RateLimited(Exception):
 
 
 def client_ip(request) -> str:
-    # Behind a proxy the proxy must set X-Forwarded-For; REMOTE_ADDR is the proxy otherwise.
-    if getattr(settings, "USE_X_FORWARDED_HOST", False):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
-    return request.META.get("REMOTE_ADDR", "unknown")
+    """The client's address: REMOTE_ADDR, or behind ``PARVIS_TRUSTED_PROXIES`` proxies the address the
+    farthest trusted proxy saw, counted from the right of X-Forwarded-For (what a client writes to the
+    left of it is never believed)."""
+    remote = request.META.get("REMOTE_ADDR", "unknown")
+    proxies = settings.PARVIS_TRUSTED_PROXIES
+    if proxies <= 0:
+        return remote
+    hops = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+    if len(hops) < proxies:
+        return remote
+    try:
+        return str(ipaddress.ip_address(hops[-proxies]))
+    except ValueError:
+        return remote
+
+
+def _count_in_database(key: str, expires_at: datetime) -> int:
+    from .models import RateCounter
+
+    with transaction.atomic():
+        if not RateCounter.objects.filter(key=key).update(hits=F("hits") + 1):
+            try:
+                with transaction.atomic():
+                    RateCounter.objects.create(key=key, hits=1, expires_at=expires_at)
+            except IntegrityError:  # a concurrent request opened the window first
+                RateCounter.objects.filter(key=key).update(hits=F("hits") + 1)
+            else:
+                RateCounter.objects.filter(expires_at__lt=datetime.now(UTC)).delete()
+                return 1
+        return RateCounter.objects.filter(key=key).values_list("hits", flat=True).get()
+
+
+def _count_in_cache(key: str, seconds: int) -> int:
+    cache.add(key, 0, timeout=seconds + 1)
+    try:
+        return cache.incr(key)
+    except ValueError:  # evicted between add and incr
+        cache.set(key, 1, timeout=seconds + 1)
+        return 1
 
 
 def check_rate(request, scope: str, *, key: str | None = None) -> None:
@@ -42,13 +83,11 @@ def check_rate(request, scope: str, *, key: str | None = None) -> None:
     user = getattr(request, "user", None)
     who = key or (f"u{user.pk}" if user is not None and user.is_authenticated else f"ip{client_ip(request)}")
     window = int(time.time() // limit.seconds)
-    cache_key = f"rl:{scope}:{who}:{window}"
-    cache.add(cache_key, 0, timeout=limit.seconds + 1)
-    try:
-        hits = cache.incr(cache_key)
-    except ValueError:  # evicted between add and incr
-        cache.set(cache_key, 1, timeout=limit.seconds + 1)
-        hits = 1
+    counter_key = f"rl:{scope}:{who}:{window}"[:200]
+    if settings.PARVIS_RATE_STORE == "cache":
+        hits = _count_in_cache(counter_key, limit.seconds)
+    else:
+        hits = _count_in_database(counter_key, datetime.fromtimestamp((window + 1) * limit.seconds, UTC))
     if hits > limit.count:
         raise RateLimited(retry_after=limit.seconds - int(time.time()) % limit.seconds)
 

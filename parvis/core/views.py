@@ -1,7 +1,7 @@
 import json
 
 from django.contrib import messages
-from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
@@ -126,28 +126,18 @@ def _safe_next(request, default="core:home"):
 def login_view(request):
     form = LoginForm(_posted(request))
     if request.method == "POST" and form.is_valid():
-        email = form.cleaned_data["email"]
         try:
-            check_rate(request, "login")
+            user = accounts.login_attempt(
+                request=request, email=form.cleaned_data["email"], password=form.cleaned_data["password"]
+            )
         except RateLimited as exc:
             form.add_error(None, str(exc))
             return render(request, "core/login.html", {"form": form}, status=429)
-        if accounts.is_locked(email):
-            form.add_error(
-                None,
-                _(
-                    "Trop d'essais infructueux : ce compte est bloqué pour quelques minutes. "
-                    "Vous pouvez aussi réinitialiser votre mot de passe."
-                ),
-            )
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
         else:
-            user = authenticate(request, email=email, password=form.cleaned_data["password"])
-            if user is not None:
-                accounts.login_succeeded(user)
-                login(request, user)
-                return redirect(_safe_next(request))
-            accounts.login_failed(email)
-            form.add_error(None, _("Adresse e-mail ou mot de passe incorrect."))
+            login(request, user)
+            return redirect(_safe_next(request))
     return render(request, "core/login.html", {"form": form, "next": request.GET.get("next", "")})
 
 
@@ -447,5 +437,5 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        accounts.login_succeeded(form.user)  # a new password ends a lockout, as the login page promises
+        accounts.login_throttles_clear(form.user)  # a new password ends every wait, as the message promises
         return response

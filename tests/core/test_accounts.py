@@ -6,13 +6,13 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth import authenticate
 from django.core import mail
+from django.test import Client as client_class
 from django.urls import reverse
 from django.utils import timezone
 
 from parvis.core import accounts
-from parvis.core.models import ApiToken, Notification, Role, Territory, TerritoryLevel, User
+from parvis.core.models import ApiToken, LoginThrottle, Notification, Role, Territory, TerritoryLevel, User
 from parvis.core.tokens import token_create
 from tests.factories import PASSWORD, make_user
 
@@ -165,28 +165,42 @@ def test_login_redirects_only_to_this_site(client):
     assert response.url == "/compte/"
 
 
-def test_wrong_password_ten_times_locks_the_account(client, settings):
+def test_failures_make_this_client_wait_for_this_address_only(client, settings):
+    """Strangers failing on purpose cannot lock someone out: the wait is for (address, client IP)."""
     user = make_user()
-    for _ in range(10):
+    for _ in range(settings.PARVIS_LOGIN_MAX_FAILURES):
         response = login(client, user.email, "wrong-password")
         assert response.status_code == 200
-        assert not signed_in(client)
-    assert "Trop d'essais infructueux" in text(response)
-    user.refresh_from_db()
-    assert user.locked_until > timezone.now()
-    # While locked, even the right password is refused, with the same clear message.
+        assert "Adresse e-mail ou mot de passe incorrect." in text(response)
+    # From the same client, even the right password now waits, with a clear message.
     response = login(client, user.email, PASSWORD)
+    assert response.status_code == 429
     assert not signed_in(client)
     assert "Trop d'essais infructueux" in text(response)
-    assert authenticate(email=user.email, password=PASSWORD) is None
-    # Once the lock has expired, the right password works and the counter starts again.
-    User.objects.filter(pk=user.pk).update(locked_until=timezone.now() - timedelta(seconds=1))
+    assert "Réessayez dans 60 secondes" in text(response)
+    # The account's owner, elsewhere, signs in at once.
+    other = client_class()
+    response = other.post(LOGIN, {"email": user.email, "password": PASSWORD}, REMOTE_ADDR="10.9.9.9")
+    assert response.status_code == 302
+    # Once the wait is over, the right password works from the first client too and the count restarts.
+    LoginThrottle.objects.update(blocked_until=timezone.now() - timedelta(seconds=1))
     response = login(client, user.email, PASSWORD)
     assert response.status_code == 302
     assert signed_in(client)
-    user.refresh_from_db()
-    assert user.failed_login_count == 0
-    assert user.locked_until is None
+    assert not LoginThrottle.objects.filter(ip="127.0.0.1").exists()
+
+
+def test_the_wait_doubles_with_each_further_failure(client, settings):
+    user = make_user()
+    waits = []
+    for _ in range(settings.PARVIS_LOGIN_MAX_FAILURES + 5):
+        LoginThrottle.objects.update(blocked_until=None)  # as if the client had waited
+        login(client, user.email, "wrong")
+        throttle = LoginThrottle.objects.get()
+        if throttle.blocked_until:
+            waits.append(round((throttle.blocked_until - throttle.last_failure_at).total_seconds()))
+    assert waits == [60, 120, 240, 480, 900, 900]
+    assert settings.PARVIS_LOGIN_BACKOFF_MAX_SECONDS == 900
 
 
 def test_lockout_threshold(client, settings):
@@ -197,12 +211,47 @@ def test_lockout_threshold(client, settings):
     assert response.status_code == 302
 
 
-def test_wrong_password_message_does_not_reveal_accounts(client):
+def test_wrong_password_message_does_not_reveal_accounts(client, settings):
     user = make_user()
     known = text(login(client, user.email, "wrong"))
     unknown = text(login(client, "nobody@example.org", "wrong"))
     assert "Adresse e-mail ou mot de passe incorrect." in known
     assert "Adresse e-mail ou mot de passe incorrect." in unknown
+    # Past the threshold, an unknown address gets exactly the same answer as an existing one.
+    for _ in range(settings.PARVIS_LOGIN_MAX_FAILURES):
+        known_response = login(client, user.email, "wrong")
+        unknown_response = login(client, "nobody@example.org", "wrong")
+    assert known_response.status_code == unknown_response.status_code == 429
+    message = re.compile(r"Trop d'essais infructueux[^<]*")
+    assert message.search(text(known_response)).group() == message.search(text(unknown_response)).group()
+
+
+def test_the_throttle_stores_no_address_in_clear(client):
+    login(client, "Someone@Example.org", "wrong")
+    throttle = LoginThrottle.objects.get()
+    assert "example" not in throttle.account_key
+    assert throttle.account_key == accounts.account_key("someone@example.org ")
+
+
+def test_admin_login_goes_through_the_site_login(client, settings):
+    """30 wrong passwords at /admin/login/ are counted like any other; no admin form bypasses them."""
+    admin_user = make_user(role=Role.ADMIN, is_staff=True, is_superuser=True)
+    response = client.post("/admin/login/", {"username": admin_user.email, "password": PASSWORD})
+    assert not signed_in(client)
+    assert response.status_code == 302
+    assert response.url.startswith(LOGIN + "?next=")
+    for _ in range(30):
+        client.post(response.url, {"email": admin_user.email, "password": "wrong"})
+    after = client.post(response.url, {"email": admin_user.email, "password": PASSWORD})
+    assert after.status_code == 429
+    assert not signed_in(client)
+    # Once signed in through the site's page, the admin opens.
+    LoginThrottle.objects.all().delete()
+    response = client.post(
+        LOGIN + "?next=/admin/", {"email": admin_user.email, "password": PASSWORD, "next": "/admin/"}
+    )
+    assert response.url == "/admin/"
+    assert client.get("/admin/").status_code == 200
 
 
 @pytest.mark.parametrize("field", ["blocked_at", "deleted_at"])

@@ -7,7 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from parvis.core import accounts
-from parvis.core.models import User
+from parvis.core.models import LoginThrottle, User
+from parvis.core.ratelimit import RateLimited, check_rate
 from tests.factories import make_user
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
@@ -43,19 +44,35 @@ def run_threads(n, target):
 def test_concurrent_failed_logins_are_all_counted(settings):
     settings.PARVIS_LOGIN_MAX_FAILURES = 1000
     user = make_user()
-    _results, errors = run_threads(12, lambda i: accounts.login_failed(user.email))
+    _results, errors = run_threads(12, lambda i: accounts.login_failed(email=user.email, ip="10.0.0.1"))
     assert errors == []
-    user.refresh_from_db()
-    assert user.failed_login_count == 12  # no lost update
+    assert LoginThrottle.objects.get().failures == 12  # no lost update, one row
 
 
-def test_concurrent_failed_logins_lock_the_account(settings):
+def test_concurrent_failed_logins_make_the_pair_wait(settings):
     settings.PARVIS_LOGIN_MAX_FAILURES = 5
     user = make_user()
-    run_threads(9, lambda i: accounts.login_failed(user.email))
-    user.refresh_from_db()
-    assert user.locked_until is not None
-    assert user.failed_login_count == 4
+    run_threads(9, lambda i: accounts.login_failed(email=user.email, ip="10.0.0.1"))
+    throttle = LoginThrottle.objects.get()
+    assert throttle.failures == 9
+    assert throttle.blocked_until is not None
+
+
+def test_concurrent_hits_of_a_rate_limit_are_all_counted(settings, rf):
+    settings.PARVIS_RATE_LIMITS_ENABLED = True
+    settings.PARVIS_RATE_LIMITS = {**settings.PARVIS_RATE_LIMITS, "login": "5/600"}
+    request = rf.post("/compte/connexion/", REMOTE_ADDR="10.0.0.2")
+
+    def hit(i):
+        try:
+            check_rate(request, "login")
+        except RateLimited:
+            return "refused"
+        return "passed"
+
+    results, errors = run_threads(12, hit)
+    assert errors == []
+    assert sorted(results).count("passed") == 5
 
 
 def test_concurrent_signups_with_the_same_address_make_one_account():

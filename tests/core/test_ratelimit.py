@@ -127,3 +127,52 @@ def test_geocoding_is_rate_limited(client, settings, paris):
     assert client.get("/api/territories/geocode", {"q": "75011"}).status_code == 429
     assert client.get("/territoires/", {"adresse": "75011"}).status_code == 429
     assert client.get("/territoires/").status_code == 200  # the page itself is not limited
+
+
+def test_limits_hold_across_workers_by_default(client, settings):
+    """Each gunicorn worker has its own local-memory cache: the count must not live there."""
+    from django.core.cache import cache
+
+    assert settings.PARVIS_RATE_STORE == "database"
+    settings.PARVIS_RATE_LIMITS = {**settings.PARVIS_RATE_LIMITS, "login": "3/600"}
+    user = make_user()
+    for _ in range(3):
+        client.post("/compte/connexion/", {"email": user.email, "password": PASSWORD})
+        client.post("/compte/deconnexion/")
+        cache.clear()  # as if the next request reached another worker
+    response = client.post("/compte/connexion/", {"email": user.email, "password": PASSWORD})
+    assert response.status_code == 429
+
+
+@pytest.mark.parametrize(
+    ("proxies", "forwarded", "remote", "expected"),
+    [
+        (0, "1.1.1.1", "10.0.0.1", "10.0.0.1"),  # no proxy configured: the header is anyone's to write
+        (1, "1.1.1.1, 2.2.2.2", "10.0.0.1", "2.2.2.2"),  # the address our proxy saw, not the client's claim
+        (2, "1.1.1.1, 2.2.2.2, 3.3.3.3", "10.0.0.1", "2.2.2.2"),
+        (1, "", "10.0.0.1", "10.0.0.1"),
+        (2, "2.2.2.2", "10.0.0.1", "10.0.0.1"),  # fewer hops than proxies: not believed
+        (1, "1.1.1.1, not-an-ip", "10.0.0.1", "10.0.0.1"),
+        (1, "1.1.1.1, 2001:db8::1", "10.0.0.1", "2001:db8::1"),
+    ],
+)
+def test_client_ip_trusts_only_the_configured_proxies(rf, settings, proxies, forwarded, remote, expected):
+    from parvis.core.ratelimit import client_ip
+
+    settings.PARVIS_TRUSTED_PROXIES = proxies
+    request = rf.get("/", HTTP_X_FORWARDED_FOR=forwarded, REMOTE_ADDR=remote)
+    assert client_ip(request) == expected
+
+
+def test_a_changing_forwarded_for_does_not_escape_the_limit(client, settings):
+    settings.PARVIS_TRUSTED_PROXIES = 1
+    settings.PARVIS_RATE_LIMITS = {**settings.PARVIS_RATE_LIMITS, "login": "3/600"}
+    statuses = [
+        client.post(
+            "/compte/connexion/",
+            {"email": "x@example.org", "password": "wrong"},
+            HTTP_X_FORWARDED_FOR=f"203.0.113.{i}, 198.51.100.7",
+        ).status_code
+        for i in range(5)
+    ]
+    assert statuses == [200, 200, 200, 429, 429]
