@@ -61,7 +61,8 @@ def _count_in_database(key: str, expires_at: datetime) -> int:
             except IntegrityError:  # a concurrent request opened the window first
                 RateCounter.objects.filter(key=key).update(hits=F("hits") + 1)
             else:
-                RateCounter.objects.filter(expires_at__lt=datetime.now(UTC)).delete()
+                # windows are cut by time.time(): expire them by the same clock
+                RateCounter.objects.filter(expires_at__lt=datetime.fromtimestamp(time.time(), UTC)).delete()
                 return 1
         return RateCounter.objects.filter(key=key).values_list("hits", flat=True).get()
 
