@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -385,6 +386,8 @@ REQUEST_FIELDS = (
     "media_url",
     "category__name",
     "category__code",
+    "campaign__slug",
+    "campaign__title",
     "service__name",
     "district__name",
 )
@@ -425,6 +428,8 @@ def as_requests(qs) -> list[dict]:
         media_url,
         cat_name,
         cat_code,
+        campaign_slug,
+        campaign_title,
         service_name,
         district_name,
     ) in rows:
@@ -435,8 +440,8 @@ def as_requests(qs) -> list[dict]:
                 "status": "open" if status in rules.OPEN else "closed",
                 "status_notes": reason or labels.get(status, status),
                 "parvis_status": status,
-                "service_name": cat_name,
-                "service_code": cat_code,
+                "service_name": campaign_title or cat_name,
+                "service_code": CAMPAIGN_PREFIX + campaign_slug if campaign_slug else cat_code,
                 "description": description,
                 "agency_responsible": service_name,
                 "service_notice": None,
@@ -457,6 +462,13 @@ def as_requests(qs) -> list[dict]:
     return out
 
 
+def _service_code_filter(codes: list[str]) -> Q:
+    """A request is found under the code it was made with: ``campagne-<slug>`` for a campaign's
+    contribution (whatever its category), the category's code for any other report."""
+    slugs = [c.removeprefix(CAMPAIGN_PREFIX) for c in codes if c.startswith(CAMPAIGN_PREFIX)]
+    return Q(campaign__isnull=True, category__code__in=codes) | Q(campaign__slug__in=slugs)
+
+
 def _list(request, fmt):
     params = request.GET
     qs = public_requests()
@@ -470,7 +482,7 @@ def _list(request, fmt):
         return render(fmt, rows, root="service_requests", item="request")
     codes = _csv_param(params, "service_code")
     if codes:
-        qs = qs.filter(category__code__in=codes)
+        qs = qs.filter(_service_code_filter(codes))
     statuses = _csv_param(params, "status")
     if statuses:
         if not set(statuses) <= {"open", "closed"}:

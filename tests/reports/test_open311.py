@@ -315,7 +315,32 @@ def test_campaign_is_a_service(client, o311):
         **{"attribute[missing]": "yes"},
     )
     assert response.status_code == 200
-    assert Report.objects.get().campaign == campaign
+    report = Report.objects.get()
+    assert report.campaign == campaign
+
+
+def test_campaign_contribution_keeps_its_service_code(client, o311):
+    """Found under the code it was made with, and its detail says the same (not the category's)."""
+    campaign = make_campaign(kind="information", category=o311["leaf"], slug="plaques-de-rue")
+    response = post(
+        client, "json", api_key=o311["key"], service_code="campagne-plaques-de-rue",
+        lat=REPUBLIQUE[0], long=REPUBLIQUE[1],
+    )
+    assert response.status_code == 200
+    report = Report.objects.get(campaign=campaign)
+    plain = make_report(category=o311["leaf"], answers={"volume": "small"})
+    code = "campagne-plaques-de-rue"
+    found = json.loads(client.get(f"{BASE}requests.json", {"service_code": code}).content)
+    assert [r["service_request_id"] for r in found] == [str(report.pk)]
+    assert found[0]["service_code"] == "campagne-plaques-de-rue"
+    assert found[0]["service_name"] == campaign.title
+    detail = json.loads(client.get(f"{BASE}requests/{report.pk}.json").content)
+    assert detail[0]["service_code"] == "campagne-plaques-de-rue"
+    leaf = o311["leaf"].code
+    by_category = json.loads(client.get(f"{BASE}requests.json", {"service_code": leaf}).content)
+    assert [r["service_request_id"] for r in by_category] == [str(plain.pk)]
+    both = client.get(f"{BASE}requests.json", {"service_code": f"{leaf},{code}"})
+    assert len(json.loads(both.content)) == 2
 
 
 def test_open311_key_command(capsys):
