@@ -13,6 +13,8 @@ from .models import (
     Campaign,
     DistrictChoice,
     Envelope,
+    PaperBatch,
+    PaperMode,
     Phase,
     Project,
     Result,
@@ -144,9 +146,19 @@ def results(campaign: Campaign):
     )
 
 
+def paper_batch_ballots(mode: str, data) -> int:
+    """How many ballots an accepted polling place's entry holds, whatever the way it was typed."""
+    if mode == PaperMode.BALLOTS:
+        return len(data)
+    return data["ballots"]
+
+
 def participation(campaign: Campaign) -> dict:
+    """Live figures, as the vote goes: online voters and the ballots of every polling place whose two
+    entries agree (a batch waiting for its second entry, or whose entries differ, does not count)."""
     voters = Ballot.objects.filter(envelope__campaign=campaign).values("voter").distinct().count()
-    paper = sum(r.paper_ballots for r in Result.objects.filter(envelope__campaign=campaign))
+    batches = PaperBatch.objects.filter(envelope__campaign=campaign, accepted_at__isnull=False)
+    paper = sum(paper_batch_ballots(mode, data) for mode, data in batches.values_list("mode", "data"))
     return {"online_voters": voters, "paper_ballots": paper}
 
 

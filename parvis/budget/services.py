@@ -24,7 +24,7 @@ from parvis.core.notifications import notify
 from parvis.core.richtext import plain_text
 
 from . import ballots as ballot_rules
-from . import eligibility, permissions, tally, tally_pool
+from . import eligibility, permissions, selectors, tally, tally_pool
 from .models import (
     Ballot,
     BallotStyle,
@@ -999,19 +999,17 @@ def envelope_data(envelope: Envelope) -> tuple[tally.EnvelopeData, dict[str, str
     ballots: list = [dict(c) for c in online] if grades else [c for c in online]
     paper = 0
     for batch in PaperBatch.objects.filter(envelope=envelope, accepted_at__isnull=False).order_by("pk"):
+        paper += selectors.paper_batch_ballots(batch.mode, batch.data)
         if batch.mode == PaperMode.BALLOTS:
             ballots.extend(batch.data)
-            paper += len(batch.data)
         elif batch.mode == PaperMode.GRADE_COUNTS:
             # Per-project grade distributions: as many anonymous ballots as the box held, with exactly
             # those distributions, which is all majority judgment and greedy look at.
             ballots.extend(tally.ballots_from_grade_counts(batch.data["ballots"], batch.data["grades"]))
-            paper += batch.data["ballots"]
         else:
             # Per-project counts (greedy only): one single-project ballot per vote, so votes add up.
             for pid, count in batch.data["counts"].items():
                 ballots.extend([[int(pid)]] * count)
-            paper += batch.data["ballots"]
     overrides = list(envelope.overrides.order_by("created_at").values_list("project_id", "decision"))
     data = tally.EnvelopeData(
         costs=costs,

@@ -382,3 +382,26 @@ def test_pabulib_export_without_override_leaves_the_key_out(election):
     assert not back.excluded
     assert not back.forced
     assert tally.tally_envelope(back).selected == result.data["selected"]
+
+
+def test_paper_ballots_count_live_during_the_vote(election, client):
+    """Participation counts a polling place as soon as its two entries agree, before any computation;
+    a place waiting for its second entry does not count."""
+    from parvis.budget import selectors
+
+    env, p = election["env"], election["p"]
+    campaign = set_phase(election["campaign"], "vote")
+    env.campaign = campaign
+    one, two = make_agent(), make_agent()
+    counts = {"ballots": 300, "counts": {str(p["b"].pk): 150}}
+    for agent in (one, two):
+        services.paper_entry_submit(
+            agent=agent, envelope=env, polling_place="Mairie", mode="counts", data=counts
+        )
+    services.paper_entry_submit(
+        agent=one, envelope=env, polling_place="École", mode="counts", data={"ballots": 40, "counts": {}}
+    )
+    assert not Result.objects.exists()
+    assert selectors.participation(campaign) == {"online_voters": 10, "paper_ballots": 300}
+    html = client.get(f"/budget/{campaign.slug}/resultats/").content.decode()
+    assert "10 votant·es en ligne et 300 bulletins papier" in html
