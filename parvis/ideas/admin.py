@@ -3,6 +3,7 @@ from django.db import models
 
 from parvis.core.widgets import PerimeterWidget
 
+from . import services
 from .models import Answer, Consultation, Idea, Statement, Tag
 
 
@@ -21,6 +22,9 @@ class ConsultationAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["title"]}
     filter_horizontal = ["territories"]
     search_fields = ["title", "question"]
+
+    def save_model(self, request, obj, form, change):
+        services.consultation_save(actor=request.user, consultation=obj)
 
 
 @admin.register(Idea)

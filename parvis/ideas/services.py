@@ -23,7 +23,7 @@ from parvis.core.models import Territory, TerritoryLevel, User
 from parvis.core.notifications import notify
 from parvis.core.richtext import plain_text, sanitize_html
 
-from . import rules
+from . import rules, selectors
 from .models import (
     Answer,
     AnswerStatus,
@@ -596,14 +596,62 @@ def support_withdraw(*, user: User, idea: Idea) -> None:
     Idea.objects.filter(pk=idea.pk, support_count__gt=0).update(support_count=F("support_count") - 1)
 
 
-def _check_threshold(idea: Idea) -> None:
+@transaction.atomic
+def consultation_save(*, actor: User | None, consultation: Consultation) -> Consultation:
+    """Save a consultation's settings (the admin's form, any other edit path). When its support
+    threshold changed, every public idea of the consultation is weighed again in the same transaction:
+    those now at or above it are flagged, join the agents' waiting list and their followers are told.
+    Raising the threshold unflags nobody: the city's promise to answer, once made, stands
+    (docs/decisions/0181-ideas-threshold-change.md)."""
+    previous = None
+    if consultation.pk:
+        previous = (
+            Consultation.objects.select_for_update()
+            .filter(pk=consultation.pk)
+            .values_list("support_threshold", flat=True)
+            .first()
+        )
+    consultation.save()
+    if consultation.support_threshold != previous:
+        audit_record(
+            actor=actor,
+            action="ideas.threshold_changed",
+            target=consultation,
+            before=previous,
+            after=consultation.support_threshold,
+        )
+        thresholds_reevaluate(consultation=consultation)
+    return consultation
+
+
+def thresholds_reevaluate(*, consultation: Consultation) -> int:
+    """Flag every public idea of the consultation that has reached the threshold within its window and
+    is not flagged yet; returns how many were flagged."""
+    threshold = consultation.support_threshold
+    if not threshold:
+        return 0
+    candidates = (
+        selectors.public_ideas(consultation)
+        .select_for_update(of=("self",))
+        .filter(threshold_reached_at__isnull=True, support_count__gte=threshold)
+        .select_related("consultation", "author")
+        .order_by("pk")
+    )
+    flagged = 0
+    for idea in candidates:
+        idea.consultation = consultation
+        flagged += _check_threshold(idea)
+    return flagged
+
+
+def _check_threshold(idea: Idea) -> bool:
     """Once the threshold is reached before its deadline the city owes an answer; it stays reached."""
     threshold = idea.consultation.support_threshold
     if not threshold or idea.threshold_reached_at or idea.support_count < threshold:
-        return
+        return False
     now = timezone.now()
     if idea.threshold_deadline and now >= idea.threshold_deadline:
-        return
+        return False
     Idea.objects.filter(pk=idea.pk).update(threshold_reached_at=now)
     idea.threshold_reached_at = now
     agents = User.objects.filter(role__in=["agent", "admin"], is_active=True)
@@ -614,6 +662,7 @@ def _check_threshold(idea: Idea) -> None:
         body=_("La ville va examiner cette idée et y répondre."),
         url=idea.get_absolute_url(),
     )
+    return True
 
 
 @transaction.atomic
