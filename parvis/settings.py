@@ -203,16 +203,22 @@ else:
 # --- E-mail ---------------------------------------------------------------------------------------
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Parvis <ne-pas-repondre@parvis.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-EMAIL_URL = os.environ.get("EMAIL_URL", "console://")
+# An installation made by `parvis demo` keeps its e-mails in a mailbox under PARVIS_HOME, readable at
+# /demo/courriels/ (docs/decisions/0160-firstuse-demo-email-and-tasks.md); anything else prints them.
+PARVIS_IS_DEMO = os.environ.get("PARVIS_DEMO") == "1" or (PARVIS_HOME / "demo-installation").exists()
+EMAIL_URL = os.environ.get("EMAIL_URL", "mailbox://" if PARVIS_IS_DEMO and not TESTING else "console://")
+PARVIS_MAILBOX_DIR = Path(os.environ.get("PARVIS_MAILBOX_DIR", PARVIS_HOME / "mailbox"))
 
 
 def _email_settings(url: str) -> dict:
-    """Read ``smtp://user:password@host:port?tls=1`` (or ``smtps://``, ``console://``, ``locmem://``)."""
+    """Read ``smtp://user:password@host:port?tls=1`` (or ``smtps://``, ``console://``, ``locmem://``,
+    ``mailbox://``: kept under PARVIS_MAILBOX_DIR, for the demo)."""
     parsed = urlparse(url)
     backends = {
         "console": "django.core.mail.backends.console.EmailBackend",
         "locmem": "django.core.mail.backends.locmem.EmailBackend",
         "dummy": "django.core.mail.backends.dummy.EmailBackend",
+        "mailbox": "parvis.core.demo_mailbox.MailboxBackend",
         "smtp": "django.core.mail.backends.smtp.EmailBackend",
         "smtps": "django.core.mail.backends.smtp.EmailBackend",
     }
@@ -241,7 +247,10 @@ _task_backends = {
     "immediate": "django_tasks.backends.immediate.ImmediateBackend",
     "dummy": "django_tasks.backends.dummy.DummyBackend",
 }
-_task_backend = os.environ.get("PARVIS_TASKS_BACKEND", "immediate" if TESTING else "database")
+# The demo runs tasks in the request (no worker to start, e-mails there when the page answers).
+_task_backend = os.environ.get(
+    "PARVIS_TASKS_BACKEND", "immediate" if TESTING or PARVIS_IS_DEMO else "database"
+)
 if _task_backend not in _task_backends:
     raise ValueError(f"PARVIS_TASKS_BACKEND: expected one of {sorted(_task_backends)}, got {_task_backend!r}")
 TASKS = {"default": {"BACKEND": _task_backends[_task_backend]}}
@@ -255,7 +264,6 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 # An installation made by `parvis demo` (marker file in PARVIS_HOME) is served over plain HTTP on 127.0.0.1,
 # by `parvis demo` and by `parvis serve` alike; anything else defaults to HTTPS-only cookies and redirects.
-PARVIS_IS_DEMO = os.environ.get("PARVIS_DEMO") == "1" or (PARVIS_HOME / "demo-installation").exists()
 PARVIS_HTTPS = env_bool("PARVIS_HTTPS", not DEBUG and not TESTING and not PARVIS_IS_DEMO)
 SESSION_COOKIE_SECURE = PARVIS_HTTPS
 CSRF_COOKIE_SECURE = PARVIS_HTTPS

@@ -47,4 +47,5 @@ def parvis(request):
         "PARVIS_MAP_ZOOM": settings.PARVIS_MAP_ZOOM,
         "parvis_modules": available_modules(request.path),
         "unread_notifications": unread,
+        "PARVIS_IS_DEMO": settings.PARVIS_IS_DEMO,
     }

@@ -37,6 +37,7 @@ urlpatterns = [
         name="password_reset_confirm",
     ),
     path("signaler/<str:app_label>/<str:model>/<str:object_id>/", views.flag, name="flag"),
+    path("demo/courriels/", views.demo_mailbox, name="demo_mailbox"),
     path("moderation/", views.moderation_queue, name="moderation"),
     path("moderation/<int:ct_id>/<str:object_id>/", views.moderation_decide, name="moderation_decide"),
 ]

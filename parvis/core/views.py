@@ -1,5 +1,6 @@
 import json
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
@@ -16,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from . import accounts, moderation, permissions, territories, tokens
 from .context_processors import available_modules
+from .demo_mailbox import mailbox_messages as demo_mailbox_messages
 from .forms import (
     AddressSearchForm,
     DeleteAccountForm,
@@ -439,3 +441,18 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         response = super().form_valid(form)
         accounts.login_throttles_clear(form.user)  # a new password ends every wait, as the message promises
         return response
+
+
+def demo_mailbox(request):
+    """The demo's mailbox, for every visitor: a new account reads its own confirmation link here.
+
+    Served only by an installation made by ``parvis demo`` (settings.PARVIS_IS_DEMO); anywhere else 404.
+    """
+    if not settings.PARVIS_IS_DEMO:
+        raise Http404
+    recipient = request.GET.get("a", "").strip()[:254]
+    return render(
+        request,
+        "core/demo_mailbox.html",
+        {"mail": demo_mailbox_messages(to=recipient), "recipient": recipient},
+    )

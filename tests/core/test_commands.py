@@ -1,5 +1,6 @@
 """The ``parvis`` command in real subprocesses: demo (twice), serve, check --deploy."""
 
+import contextlib
 import fcntl
 import json
 import os
@@ -89,8 +90,9 @@ def test_demo_twice_succeeds_without_duplicates(demo_home):
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
-def test_serve_answers_healthz_and_static_files(demo_home):
-    home = demo_home[0]
+@contextlib.contextmanager
+def served(home: Path):
+    """``parvis serve`` on a free port of 127.0.0.1, once it answers /healthz; yields (base URL, body)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -112,6 +114,18 @@ def test_serve_answers_healthz_and_static_files(demo_home):
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 assert proc.poll() is None, proc.stdout.read().decode()[-3000:]
                 time.sleep(0.3)
+        yield base, body
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def test_serve_answers_healthz_and_static_files(demo_home):
+    with served(demo_home[0]) as (base, body):
         assert body == '{"status": "ok", "database": "ok"}'
         with urllib.request.urlopen(base + "/", timeout=60) as response:  # noqa: S310
             html = response.read().decode()
@@ -127,13 +141,36 @@ def test_serve_answers_healthz_and_static_files(demo_home):
             assert b"--accent" in response.read()
         with urllib.request.urlopen(base + "/static/leaflet/leaflet.js", timeout=60) as response:  # noqa: S310
             assert response.status == 200
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+
+
+def test_demo_links_follow_the_port_and_its_mail_is_read_back(demo_home):
+    """Served on any port, the demo names that port in Open311 discovery and e-mail links, runs the
+    e-mail task without a worker, and a new account reads its confirmation on the demo mailbox page."""
+    import html
+    import http.cookiejar
+    import re
+    import urllib.parse
+
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    with served(demo_home[0]) as (base, _body):
+        discovery = json.loads(browser.open(base + "/open311/v2/discovery.json", timeout=30).read())
+        assert {e["url"] for e in discovery["endpoints"]} == {f"{base}/open311/v2/"}
+        form = browser.open(base + "/compte/inscription/", timeout=60).read().decode()
+        csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+        email = f"nouvelle-{base.rsplit(':', 1)[1]}@example.org"
+        data = {"csrfmiddlewaretoken": csrf, "email": email, "password": "un-mot-de-passe-solide"}
+        request = urllib.request.Request(  # noqa: S310 - http://127.0.0.1 built above
+            base + "/compte/inscription/",
+            data=urllib.parse.urlencode(data).encode(),
+            headers={"Referer": base + "/compte/inscription/"},
+        )
+        browser.open(request, timeout=60).read()
+        mailbox = html.unescape(
+            browser.open(f"{base}/demo/courriels/?a={urllib.parse.quote(email)}", timeout=60).read().decode()
+        )
+        link = re.search(r"(http://[^/\s]+/compte/confirmer/[^\s\"<]+/)", mailbox).group(1)
+        assert link.startswith(base + "/")
+        assert "adresse confirmée" in browser.open(link, timeout=60).read().decode()
 
 
 def test_check_deploy_is_clean_with_production_settings(tmp_path):

@@ -5,6 +5,15 @@ import sys
 from django.core.management import BaseCommand, call_command
 
 
+def site_url(host: str, port: int) -> str:
+    """The address a browser on this machine uses for ``host:port`` (a wildcard bind means localhost)."""
+    if host in {"", "0.0.0.0", "::", "[::]"}:  # noqa: S104 - a wildcard, not a bind
+        host = "127.0.0.1"
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
 class Command(BaseCommand):
     help = "Sert Parvis avec gunicorn (fichiers statiques par whitenoise)."
 
@@ -16,6 +25,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, port, host, workers, threads, **options):
         call_command("collectstatic", interactive=False, verbosity=0)
+        if not os.environ.get("PARVIS_SITE_URL"):
+            # Links in e-mails and Open311 discovery name the address served here, not the default port.
+            os.environ["PARVIS_SITE_URL"] = site_url(host, port)
         gunicorn = shutil.which("gunicorn", path=os.path.dirname(sys.executable)) or shutil.which("gunicorn")
         argv = [
             gunicorn or sys.executable,
@@ -32,6 +44,7 @@ class Command(BaseCommand):
             "--forwarded-allow-ips",
             os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
         ]
-        self.stdout.write(self.style.SUCCESS(f"Parvis : http://{host}:{port}/  (Ctrl+C pour arrêter)"))
+        site = os.environ["PARVIS_SITE_URL"]
+        self.stdout.write(self.style.SUCCESS(f"Parvis : {site}/  (Ctrl+C pour arrêter)"))
         self.stdout.flush()
         os.execv(argv[0], argv)  # noqa: S606 - gunicorn replaces this process (signals reach it directly)
