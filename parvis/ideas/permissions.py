@@ -76,6 +76,25 @@ def age_on(birth: date, today: date) -> int:
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
+def missing_profile_field(user, consultation: Consultation) -> str | None:
+    """The account's profile field this consultation needs and the person has not filled in, or None.
+
+    Pages link to that field (``/compte/#id_<field>``) beside the reason ``eligibility_problem`` gives.
+    """
+    if user is None or not user.is_authenticated:
+        return None
+    if consultation.min_age and user.birth_date is None:
+        return "birth_date"
+    if consultation.participation == Participation.RESIDENTS and consultation.scope_kind != ScopeKind.CITY:
+        if consultation.scope_kind == ScopeKind.PERIMETER:
+            declared = user.home_lat is not None
+        else:
+            declared = user.home_neighbourhood_id is not None or user.home_district_id is not None
+        if not declared:
+            return "home_address"
+    return None
+
+
 def eligibility_problem(user, consultation: Consultation) -> str | None:
     """Why this person may not take part in this consultation, or None."""
     if consultation.min_age:

@@ -22,7 +22,7 @@ from parvis.core.ratelimit import RateLimited, check_rate
 from . import selectors, services
 from .forms import AnswerForm, CommentForm, IdeaForm, RejectForm, StatementForm, VoteForm
 from .models import Comment, Consultation, Idea, Phase, Statement, Status, Theme
-from .permissions import Action, can, can_see_idea
+from .permissions import Action, can, can_see_idea, missing_profile_field
 
 PAGE_SIZE = 20
 SEED_COOKIE = "parvis_ideas_seed"
@@ -100,6 +100,7 @@ def consultation(request, slug):
         "sorts": _sort_choices(),
         "can_propose": can(request.user, Action.PROPOSE, consultation),
         "can_propose_assisted": can(request.user, Action.PROPOSE_ASSISTED, consultation),
+        "missing_profile_field": missing_profile_field(request.user, consultation),
     }
     response = render(request, "ideas/consultation.html", context)
     if new_seed:
@@ -150,7 +151,11 @@ def idea_create(request, slug):
         return render(
             request,
             "ideas/denied.html",
-            {"reason": decision.reason, "consultation": consultation},
+            {
+                "reason": decision.reason,
+                "consultation": consultation,
+                "missing_profile_field": missing_profile_field(request.user, consultation),
+            },
             status=403,
         )
     form = IdeaForm(request.POST or None, request.FILES or None, consultation=consultation, user=request.user)
