@@ -17,13 +17,35 @@
   // Site-wide defaults come from <body data-map-…> (the settings); a map may override them.
   var site = document.body.dataset;
 
+  // Offline or blocked tiles leave a grey box: say so under the map, once; markers and lists still work.
+  Parvis.sayWhenTilesFail = function (el, tiles) {
+    var said = false;
+    tiles.on("tileerror", function () {
+      if (said) { return; }
+      said = true;
+      var note = document.createElement("p");
+      note.className = "notice map-tiles-missing";
+      note.setAttribute("role", "status");
+      note.textContent = site.mapTilesMissing || "The map background could not be loaded.";
+      el.parentNode.insertBefore(note, el.nextSibling);
+    });
+  };
+
   Parvis.createMap = function (el) {
     var center = (el.dataset.center || site.mapCenter || "48.8566,2.3522").split(",").map(Number);
     var zoom = Number(el.dataset.zoom || site.mapZoom || 12);
     var map = L.map(el, { scrollWheelZoom: false }).setView(center, zoom);
-    L.tileLayer(el.dataset.tiles || site.mapTiles || "https://tile.openstreetmap.org/{z}/{x}/{y}.png", {
+    var tiles = L.tileLayer(el.dataset.tiles || site.mapTiles || "https://tile.openstreetmap.org/{z}/{x}/{y}.png", {
       maxZoom: 19, attribution: el.dataset.attribution || site.mapAttribution || "&copy; OpenStreetMap"
     }).addTo(map);
+    Parvis.sayWhenTilesFail(el, tiles);
+    if (el.dataset.marker) {
+      // The place this page is about (a project, an idea, a report): one marker at it.
+      var at = el.dataset.marker.split(",").map(Number);
+      if (at.length === 2 && !isNaN(at[0]) && !isNaN(at[1])) {
+        L.marker(at, { keyboard: false, alt: el.dataset.markerLabel || "" }).addTo(map);
+      }
+    }
     if (el.dataset.territories) {
       fetch(el.dataset.territories).then(function (r) { return r.json(); }).then(function (data) {
         L.geoJSON(data, { style: { weight: 1, color: "#0b4fa3", fillOpacity: 0.03 },
@@ -66,6 +88,8 @@
     var map = Parvis.createMap(el);
     if (el.dataset.geojson) {
       fetch(el.dataset.geojson).then(function (r) { return r.json(); }).then(function (data) {
+        // A feature without a place (an idea with no point) has no marker; the list shows it.
+        data.features = (data.features || []).filter(function (f) { return f && f.geometry; });
         var layer = L.geoJSON(data, { onEachFeature: function (f, l) {
           if (f.properties && f.properties.title) {
             var a = document.createElement("a"); a.href = f.properties.url || "#"; a.textContent = f.properties.title;

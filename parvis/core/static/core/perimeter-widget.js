@@ -16,7 +16,10 @@
     row.appendChild(box);
     row.appendChild(reset);
     var map = L.map(box).setView((area.dataset.center || "48.8566,2.3522").split(",").map(Number), 13);
-    L.tileLayer(area.dataset.tiles || "https://tile.openstreetmap.org/{z}/{x}/{y}.png", { maxZoom: 19 }).addTo(map);
+    L.tileLayer(area.dataset.tiles || "https://tile.openstreetmap.org/{z}/{x}/{y}.png", {
+      maxZoom: 19,
+      attribution: area.dataset.attribution || '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
+    }).addTo(map);
     var corners = [], shape = null;
     function draw() {
       if (shape) { map.removeLayer(shape); shape = null; }
