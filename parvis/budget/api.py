@@ -12,15 +12,13 @@ from ninja import Router, Schema, Status
 from pydantic import ValidationError as PydanticValidationError
 
 from parvis.core.api_auth import api_auth
+from parvis.core.api_schema import READ, WRITE, Rows, errors, paginated
+from parvis.core.ratelimit import check_rate
 
 from . import permissions, selectors, services
 from .models import Ballot, Envelope, Project
 
 router = Router(tags=["Budget participatif"])
-
-
-class ErrorOut(Schema):
-    detail: str
 
 
 class PhaseOut(Schema):
@@ -162,19 +160,27 @@ def _project_out(p: Project) -> dict:
     }
 
 
-@router.get("/campaigns", response=list[CampaignOut], summary="Campagnes")
+@router.get("/campaigns", response={200: list[CampaignOut], **READ}, summary="Campagnes")
+@paginated
 def campaign_list(request):
-    return [_campaign_out(c) for c in selectors.campaigns()]
+    return Rows(selectors.campaigns(), _campaign_out)
 
 
-@router.get("/campaigns/{slug}", response=CampaignOut, summary="Une campagne, ses phases et ses enveloppes")
+@router.get(
+    "/campaigns/{slug}",
+    response={200: CampaignOut, **errors(404)},
+    summary="Une campagne, ses phases et ses enveloppes",
+)
 def campaign_detail(request, slug: str):
     return _campaign_out(selectors.campaign_get(slug))
 
 
 @router.get(
-    "/campaigns/{slug}/projects", response=list[ProjectOut], summary="Idées et projets d'une campagne"
+    "/campaigns/{slug}/projects",
+    response={200: list[ProjectOut], **errors(404, 422)},
+    summary="Idées et projets d'une campagne",
 )
+@paginated
 def project_list(
     request,
     slug: str,
@@ -182,19 +188,16 @@ def project_list(
     on_ballot: bool = False,
     funded: bool = False,
     q: str = "",
-    limit: int = 100,
-    offset: int = 0,
 ):
     campaign = selectors.campaign_get(slug)
     env = get_object_or_404(campaign.envelopes, slug=envelope) if envelope else None
     qs = selectors.projects(
         campaign, envelope=env, on_ballot_only=on_ballot, funded_only=funded, query=q[:100]
     )
-    limit = max(1, min(limit, 500))
-    return [_project_out(p) for p in qs[max(offset, 0) : max(offset, 0) + limit]]
+    return Rows(qs, _project_out)
 
 
-@router.get("/projects/{project_id}", response=ProjectOut, summary="Un projet")
+@router.get("/projects/{project_id}", response={200: ProjectOut, **errors(404, 422)}, summary="Un projet")
 def project_detail(request, project_id: int):
     qs = Project.objects.filter(hidden_at__isnull=True).select_related(
         "envelope", "neighbourhood", "campaign"
@@ -204,43 +207,47 @@ def project_detail(request, project_id: int):
     return _project_out(project)
 
 
-@router.get("/campaigns/{slug}/results", response=list[EnvelopeResultOut], summary="Résultats par enveloppe")
+@router.get(
+    "/campaigns/{slug}/results",
+    response={200: list[EnvelopeResultOut], **errors(404, 422)},
+    summary="Résultats par enveloppe",
+)
+@paginated
 def results(request, slug: str):
     campaign = selectors.campaign_get(slug)
-    out = []
-    for result in selectors.results(campaign):
+
+    def result_out(result) -> dict:
         env = result.envelope
         names = dict(Project.objects.filter(envelope=env).values_list("pk", "title"))
-        out.append(
-            {
-                "envelope": env.slug,
-                "amount": env.amount,
-                "reserved_amount": env.reserved_amount,
-                "total_cost": result.data.get("total_cost", 0),
-                "online_ballots": result.online_ballots,
-                "paper_ballots": result.paper_ballots,
-                "computed_at": result.computed_at,
-                "projects": [
-                    {
-                        "project_id": int(p["project_id"]),
-                        "title": names.get(int(p["project_id"]), ""),
-                        "cost": p["cost"],
-                        "votes": p["votes"],
-                        "funded": p["funded"],
-                        "reason": p["reason"],
-                        "stage": p["stage"],
-                        "priority_area": p["priority_area"],
-                    }
-                    for p in result.data.get("projects", {}).values()
-                ],
-                "overrides": [
-                    {"project_id": o.project_id, "decision": o.decision, "justification": o.justification}
-                    for o in env.overrides.all()
-                ],
-                "pabulib_url": f"/budget/{campaign.slug}/resultats/{env.slug}.pb",
-            }
-        )
-    return out
+        return {
+            "envelope": env.slug,
+            "amount": env.amount,
+            "reserved_amount": env.reserved_amount,
+            "total_cost": result.data.get("total_cost", 0),
+            "online_ballots": result.online_ballots,
+            "paper_ballots": result.paper_ballots,
+            "computed_at": result.computed_at,
+            "projects": [
+                {
+                    "project_id": int(p["project_id"]),
+                    "title": names.get(int(p["project_id"]), ""),
+                    "cost": p["cost"],
+                    "votes": p["votes"],
+                    "funded": p["funded"],
+                    "reason": p["reason"],
+                    "stage": p["stage"],
+                    "priority_area": p["priority_area"],
+                }
+                for p in result.data.get("projects", {}).values()
+            ],
+            "overrides": [
+                {"project_id": o.project_id, "decision": o.decision, "justification": o.justification}
+                for o in env.overrides.all()
+            ],
+            "pabulib_url": f"/budget/{campaign.slug}/resultats/{env.slug}.pb",
+        }
+
+    return Rows(selectors.results(campaign), result_out)
 
 
 def _envelope(slug: str, envelope: str) -> Envelope:
@@ -261,12 +268,13 @@ def _ballot_out(b: Ballot, env: Envelope) -> dict:
 @router.post(
     "/campaigns/{slug}/envelopes/{envelope}/ballot",
     auth=api_auth,
-    response={201: BallotOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response={201: BallotOut, **WRITE},
     summary="Voter (ou modifier son vote) dans une enveloppe",
 )
 def ballot_submit(request, slug: str, envelope: str, payload: BallotIn):
     """``choices``: a list of project ids (approval, knapsack) or ``{project_id: grade 1–4}`` (grades)."""
     env, costs = selectors.vote_target(slug, envelope)
+    check_rate(request, "write")
     ballot = services.ballot_submit(voter=request.auth, envelope=env, choices=payload.choices, costs=costs)
     return Status(201, _ballot_out(ballot, env))
 
@@ -274,7 +282,7 @@ def ballot_submit(request, slug: str, envelope: str, payload: BallotIn):
 @router.get(
     "/campaigns/{slug}/envelopes/{envelope}/ballot",
     auth=api_auth,
-    response={200: BallotOut, 401: ErrorOut, 404: ErrorOut},
+    response={200: BallotOut, **errors(401, 403, 404)},
     summary="Mon vote dans une enveloppe",
 )
 def ballot_get(request, slug: str, envelope: str):
@@ -438,9 +446,6 @@ def _followup_input(request) -> tuple[FollowUpIn, object, str]:
     return payload, photo, alt
 
 
-STAFF_ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
-
-
 def _review_out(p: Project) -> dict:
     return {
         "id": p.pk,
@@ -457,14 +462,16 @@ def _review_out(p: Project) -> dict:
 @router.get(
     "/campaigns/{slug}/reviews",
     auth=api_auth,
-    response={200: list[ReviewQueueOut], 401: ErrorOut, 404: ErrorOut},
+    response={200: list[ReviewQueueOut], **errors(401, 403, 404, 422)},
     summary="Idées à étudier confiées à mon service",
 )
+@paginated
 def review_queue(request, slug: str):
     """Only what is assigned to the caller's services (everything, for an administrator)."""
     campaign = selectors.campaign_get(slug)
-    return [
-        {
+    return Rows(
+        selectors.review_queue(request.auth).filter(campaign=campaign),
+        lambda p: {
             "id": p.pk,
             "title": p.title,
             "envelope": p.envelope.slug,
@@ -472,20 +479,20 @@ def review_queue(request, slug: str):
             "feasibility": p.feasibility,
             "cost": p.cost,
             "url": p.get_absolute_url(),
-        }
-        for p in selectors.review_queue(request.auth).filter(campaign=campaign)
-    ]
+        },
+    )
 
 
 @router.post(
     "/projects/{project_id}/review",
     auth=api_auth,
-    response={200: ReviewOut, **STAFF_ERRORS},
+    response={200: ReviewOut, **WRITE},
     summary="Rendre l'avis de faisabilité d'une idée confiée à mon service",
 )
 def project_review(request, project_id: int, payload: ReviewIn):
     """``feasibility``: ``feasible`` (cost required), ``unfeasible`` (public reason required, e-mailed to
     the author on publication) or ``to_merge``. The review stays private until published."""
+    check_rate(request, "write")
     project = get_object_or_404(Project, pk=project_id)
     project = services.project_review(
         reviewer=request.auth,
@@ -501,11 +508,12 @@ def project_review(request, project_id: int, payload: ReviewIn):
 @router.post(
     "/campaigns/{slug}/merge",
     auth=api_auth,
-    response={201: ProjectOut, **STAFF_ERRORS},
+    response={201: ProjectOut, **WRITE},
     summary="Fusionner des idées en un projet",
 )
 def projects_merge(request, slug: str, payload: MergeIn):
     """Every source idea's author is credited and notified; supports stay on the source ideas."""
+    check_rate(request, "write")
     campaign = selectors.campaign_get(slug)
     ids = set(payload.project_ids)
     sources = list(Project.objects.filter(campaign=campaign, pk__in=ids))
@@ -520,13 +528,14 @@ def projects_merge(request, slug: str, payload: MergeIn):
 @router.post(
     "/projects/{project_id}/split",
     auth=api_auth,
-    response={201: SplitOut, **STAFF_ERRORS},
+    response={201: SplitOut, **WRITE},
     summary="Scinder une idée en plusieurs projets",
 )
 def project_split(request, project_id: int, payload: SplitIn):
     """``parts``: two to four ``{"title", "body"}``; each part becomes an idea still under study, with
     the author and the place of the original, whose author is notified. Agents and administrators,
     during co-construction and review, as on the split page; a bad part changes nothing."""
+    check_rate(request, "write")
     project = get_object_or_404(Project.objects.select_related("campaign"), pk=project_id)
     parts = services.project_split(
         actor=request.auth, project=project, parts=[part.model_dump() for part in payload.parts]
@@ -540,7 +549,7 @@ def project_split(request, project_id: int, payload: SplitIn):
 @router.post(
     "/campaigns/{slug}/envelopes/{envelope}/paper",
     auth=api_auth,
-    response={200: PaperOut, **STAFF_ERRORS},
+    response={200: PaperOut, **WRITE},
     summary="Saisir les résultats d'un bureau de vote (bulletins papier)",
 )
 def paper_entry(request, slug: str, envelope: str, payload: PaperIn):
@@ -552,6 +561,7 @@ def paper_entry(request, slug: str, envelope: str, payload: PaperIn):
     ``ballots``: a list of ballots as online. Per-project counts are refused under the Method of Equal
     Shares, which needs whole ballots. The batch counts (``state`` ``accepted``) once two different
     agents' entries agree exactly."""
+    check_rate(request, "write")
     env = _envelope(slug, envelope)
     batch = services.paper_entry_submit(
         agent=request.auth,
@@ -573,12 +583,13 @@ def paper_entry(request, slug: str, envelope: str, payload: PaperIn):
 @router.post(
     "/campaigns/{slug}/envelopes/{envelope}/overrides",
     auth=api_auth,
-    response={201: OverrideOut, **STAFF_ERRORS},
+    response={201: OverrideOut, **WRITE},
     summary="Décision motivée d'un administrateur sur un projet (publique)",
 )
 def override_create(request, slug: str, envelope: str, payload: OverrideIn):
     """``decision``: ``exclude`` or ``fund``; the public justification is required. Results are
     recomputed."""
+    check_rate(request, "write")
     env = _envelope(slug, envelope)
     project = get_object_or_404(Project, pk=payload.project_id, campaign=env.campaign)
     override = services.override_create(
@@ -601,7 +612,7 @@ def override_create(request, slug: str, envelope: str, payload: OverrideIn):
 @router.post(
     "/projects/{project_id}/followup",
     auth=api_auth,
-    response={201: FollowUpOut, **STAFF_ERRORS},
+    response={201: FollowUpOut, **WRITE},
     summary="Publier une étape du suivi d'un projet lauréat (JSON, ou multipart avec une photo)",
     openapi_extra={"requestBody": FOLLOWUP_BODY},
 )
@@ -610,6 +621,7 @@ def followup_add(request, project_id: int):
     default). As a multipart form, the same fields plus ``photo`` (one image, re-encoded without EXIF,
     within the core image limits) and ``photo_alt`` (what the photo shows, its alternative text on the
     project page), as on the project page. A bad photo is refused and nothing is published."""
+    check_rate(request, "write")
     project = get_object_or_404(Project.objects.select_related("campaign"), pk=project_id)
     payload, photo, photo_alt = _followup_input(request)
     update = services.followup_add(

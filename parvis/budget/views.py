@@ -166,7 +166,7 @@ def project_support(request, slug, pk):
 def project_comment(request, slug, pk):
     project = get_object_or_404(Project, pk=pk, campaign__slug=slug)
     try:
-        check_rate(request, "write", key=f"user:{request.user.pk}")
+        check_rate(request, "write")
         comment = services.comment_create(
             author=request.user, project=project, body=request.POST.get("body", "")
         )
@@ -191,7 +191,7 @@ def idea_create(request, slug):
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            check_rate(request, "write", key=f"user:{request.user.pk}")
+            check_rate(request, "write")
             project = services.project_create(
                 author=request.user,
                 campaign=campaign,

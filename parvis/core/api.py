@@ -8,6 +8,7 @@ from ninja import Router, Schema, Status
 
 from . import territories, tokens
 from .api_auth import api_auth
+from .api_schema import AUTHED, WRITE, Rows, errors, paginated
 from .geocoding import geocode
 from .models import Territory, TerritoryLevel
 from .notifications import notification_mark_read, notifications_for
@@ -28,13 +29,7 @@ class LocationOut(Schema):
     priority_area: TerritoryOut | None
 
 
-class ErrorOut(Schema):
-    detail: str
-
-
-@router.get(
-    "/locate", response={200: LocationOut, 400: ErrorOut, 404: ErrorOut}, summary="Localiser un point"
-)
+@router.get("/locate", response={200: LocationOut, **errors(400, 404, 422)}, summary="Localiser un point")
 def locate(request, lat: str, lon: str):
     """Which district, neighbourhood and priority area contain the point (WGS84)."""
     try:
@@ -56,7 +51,7 @@ class GeocodeOut(Schema):
 
 
 @router.get(
-    "/geocode", response={200: GeocodeOut, 400: ErrorOut, 404: ErrorOut}, summary="Localiser une adresse"
+    "/geocode", response={200: GeocodeOut, **errors(400, 404, 422, 429)}, summary="Localiser une adresse"
 )
 def geocode_address(request, q: str):
     """The point for an address or place name, and the territories that contain it."""
@@ -90,7 +85,7 @@ def _location_out(location):
     }
 
 
-@router.get("/", summary="Territoires (GeoJSON)")
+@router.get("/", response={200: dict, **errors(400, 422)}, summary="Territoires (GeoJSON)")
 def territory_list(request, level: str = "district", geometry: bool = True):
     """Territories of one level as a GeoJSON FeatureCollection."""
     if level not in TerritoryLevel.values:
@@ -128,7 +123,7 @@ class MeOut(Schema):
     home_district: str | None
 
 
-@account_router.get("/me", response=MeOut, summary="Mon compte")
+@account_router.get("/me", response={200: MeOut, **AUTHED}, summary="Mon compte")
 def me(request):
     u = request.auth
     return {
@@ -154,7 +149,7 @@ class TokenOut(Schema):
     key: str | None = None
 
 
-@account_router.post("/tokens", response={201: TokenOut, 400: ErrorOut}, summary="Créer un jeton")
+@account_router.post("/tokens", response={201: TokenOut, **WRITE}, summary="Créer un jeton")
 def token_create(request, payload: TokenIn):
     check_rate(request, "write")
     token, key = tokens.token_create(user=request.auth, name=payload.name)
@@ -171,7 +166,7 @@ def token_create(request, payload: TokenIn):
     )
 
 
-@account_router.delete("/tokens/{token_id}", response={204: None}, summary="Révoquer un jeton")
+@account_router.delete("/tokens/{token_id}", response={204: None, **WRITE}, summary="Révoquer un jeton")
 def token_revoke(request, token_id: int):
     check_rate(request, "write")
     tokens.token_revoke(user=request.auth, token_id=token_id)
@@ -188,13 +183,17 @@ class NotificationOut(Schema):
     read: bool
 
 
-@account_router.get("/notifications", response=list[NotificationOut], summary="Mes notifications")
+@account_router.get(
+    "/notifications", response={200: list[NotificationOut], **AUTHED}, summary="Mes notifications"
+)
+@paginated
 def notification_list(request, unread: bool = False):
     qs = notifications_for(request.auth)
     if unread:
         qs = qs.filter(read_at__isnull=True)
-    return [
-        {
+    return Rows(
+        qs,
+        lambda n: {
             "id": n.id,
             "kind": n.kind,
             "title": n.title,
@@ -202,12 +201,17 @@ def notification_list(request, unread: bool = False):
             "url": n.url,
             "created_at": n.created_at.isoformat(),
             "read": n.read_at is not None,
-        }
-        for n in qs[:100]
-    ]
+        },
+    )
 
 
-@account_router.post("/notifications/read", summary="Tout marquer comme lu")
+class UpdatedOut(Schema):
+    updated: int
+
+
+@account_router.post(
+    "/notifications/read", response={200: UpdatedOut, **WRITE}, summary="Tout marquer comme lu"
+)
 def notification_read(request):
     check_rate(request, "write")
     return {"updated": notification_mark_read(user=request.auth)}

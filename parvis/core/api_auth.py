@@ -1,6 +1,9 @@
 """API authentication: a personal token (``Authorization: Bearer …``) or the browser session."""
 
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 from ninja.security import HttpBearer, SessionAuth
+from ninja.utils import check_csrf
 
 from .tokens import user_for_token
 
@@ -14,6 +17,17 @@ class TokenAuth(HttpBearer):
 
 
 class ActiveSessionAuth(SessionAuth):
+    """The browser session, CSRF-checked only when it carries a signed-in user: a request without
+    credentials (or with a bad token) is answered 401, not 403 "CSRF check Failed"."""
+
+    def _get_key(self, request):
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        if self.csrf and not getattr(request, "_ninja_csrf_exempt", False) and check_csrf(request):
+            raise PermissionDenied(_("Jeton CSRF manquant ou invalide : rechargez la page et réessayez."))
+        return request.COOKIES.get(self.param_name)
+
     def authenticate(self, request, key):
         user = super().authenticate(request, key)
         if user is not None and (user.deleted_at or user.blocked_at):

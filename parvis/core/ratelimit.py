@@ -76,13 +76,21 @@ def _count_in_cache(key: str, seconds: int) -> int:
         return 1
 
 
+def rate_key(request) -> str:
+    """Whom a hit counts for, in every module, page or API: the signed-in account (session or API token),
+    else the client's address. Limits are per scope and per this key."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return f"u{user.pk}"
+    return f"ip{client_ip(request)}"
+
+
 def check_rate(request, scope: str, *, key: str | None = None) -> None:
     """Count one hit for ``scope``; raise RateLimited when the window is full."""
     if not settings.PARVIS_RATE_LIMITS_ENABLED:
         return
     limit = Limit.parse(settings.PARVIS_RATE_LIMITS.get(scope, settings.PARVIS_RATE_LIMITS["write"]))
-    user = getattr(request, "user", None)
-    who = key or (f"u{user.pk}" if user is not None and user.is_authenticated else f"ip{client_ip(request)}")
+    who = key or rate_key(request)
     window = int(time.time() // limit.seconds)
     counter_key = f"rl:{scope}:{who}:{window}"[:200]
     if settings.PARVIS_RATE_STORE == "cache":

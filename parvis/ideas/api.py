@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status, UploadedFile
 
 from parvis.core.api_auth import api_auth, optional_user
+from parvis.core.api_schema import READ, WRITE, Rows, errors, paginated
 from parvis.core.models import Territory
 from parvis.core.ratelimit import check_rate
 
@@ -22,10 +23,6 @@ from .models import Status as PublicationStatus
 from .permissions import can_see_idea
 
 router = Router(tags=["idées"])
-
-
-class ErrorOut(Schema):
-    detail: str
 
 
 class ConsultationOut(Schema):
@@ -75,13 +72,6 @@ class IdeaOut(Schema):
     answer: AnswerOut | None
     budget_url: str
     url: str
-
-
-class IdeaPage(Schema):
-    count: int
-    page: int
-    pages: int
-    results: list[IdeaOut]
 
 
 class IdeaIn(Schema):
@@ -181,17 +171,25 @@ def _visible_idea(request, idea_id: int) -> Idea:
     return idea
 
 
-@router.get("/consultations", response=list[ConsultationOut], summary="Consultations")
+@router.get("/consultations", response={200: list[ConsultationOut], **READ}, summary="Consultations")
+@paginated
 def consultations(request):
-    return [_consultation_out(c) for c in Consultation.objects.all()]
+    return Rows(Consultation.objects.order_by("-is_permanent", "-starts_at", "pk"), _consultation_out)
 
 
-@router.get("/consultations/{slug}", response=ConsultationOut, summary="Une consultation")
+@router.get(
+    "/consultations/{slug}", response={200: ConsultationOut, **errors(404)}, summary="Une consultation"
+)
 def consultation(request, slug: str):
     return _consultation_out(get_object_or_404(Consultation, slug=slug))
 
 
-@router.get("/consultations/{slug}/ideas", response=IdeaPage, summary="Idées publiées d'une consultation")
+@router.get(
+    "/consultations/{slug}/ideas",
+    response={200: list[IdeaOut], **errors(400, 404, 422)},
+    summary="Idées publiées d'une consultation",
+)
+@paginated
 def consultation_ideas(
     request,
     slug: str,
@@ -201,31 +199,21 @@ def consultation_ideas(
     status: str = "",
     tag: str = "",
     q: str = "",
-    page: int = 1,
     seed: int = 1,
 ):
     """Sorts: ``hasard`` (with ``seed``, stable per seed), ``soutiens``, ``commentaires``, ``recentes``.
-    Status filters: ``sans-reponse``, ``seuil-atteint`` or an answer status. 20 ideas per page."""
-    from django.core.paginator import Paginator
-
+    Status filters: ``sans-reponse``, ``seuil-atteint`` or an answer status."""
     c = get_object_or_404(Consultation, slug=slug)
     filters = selectors.IdeaFilters.from_params(
         {"tri": sort, "theme": theme, "arrondissement": district, "statut": status, "mot": tag, "q": q}
     )
-    paginator = Paginator(selectors.idea_list(c, filters, seed=max(1, seed % (2**31 - 1))), 20)
-    current = paginator.get_page(page)
-    return {
-        "count": paginator.count,
-        "page": current.number,
-        "pages": paginator.num_pages,
-        "results": [_idea_out(i) for i in current.object_list],
-    }
+    return Rows(selectors.idea_list(c, filters, seed=max(1, seed % (2**31 - 1))), _idea_out)
 
 
 @router.post(
     "/consultations/{slug}/ideas",
     auth=api_auth,
-    response={201: IdeaOut, 400: ErrorOut, 403: ErrorOut},
+    response={201: IdeaOut, **WRITE},
     summary="Proposer une idée",
 )
 def idea_create(request, slug: str, payload: IdeaIn):
@@ -252,7 +240,7 @@ def idea_create(request, slug: str, payload: IdeaIn):
     return Status(201, _idea_out(selectors.idea_for_page(idea.pk)))
 
 
-@router.get("/ideas/{idea_id}", response=IdeaOut, summary="Une idée")
+@router.get("/ideas/{idea_id}", response={200: IdeaOut, **errors(404, 422)}, summary="Une idée")
 def idea_detail(request, idea_id: int):
     return _idea_out(_visible_idea(request, idea_id))
 
@@ -260,11 +248,12 @@ def idea_detail(request, idea_id: int):
 @router.patch(
     "/ideas/{idea_id}",
     auth=api_auth,
-    response={200: IdeaOut, 400: ErrorOut, 403: ErrorOut},
+    response={200: IdeaOut, **WRITE},
     summary="Modifier son idée (jusqu'à la fin de la discussion)",
 )
 def idea_update(request, idea_id: int, payload: IdeaPatch):
     idea = _visible_idea(request, idea_id)
+    check_rate(request, "write")
     services.idea_update(
         editor=request.auth,
         idea=idea,
@@ -277,32 +266,38 @@ def idea_update(request, idea_id: int, payload: IdeaPatch):
     return _idea_out(selectors.idea_for_page(idea.pk))
 
 
-@router.get("/ideas/{idea_id}/comments", response=list[CommentOut], summary="Commentaires et réponses")
+def _comment_out(c: Comment) -> dict:
+    """A deleted or hidden comment keeps its place in the thread without its text or author."""
+    visible = not (c.deleted_at or c.is_hidden)
+    return {
+        "id": c.pk,
+        "parent_id": c.parent_id,
+        "author": c.author.public_name if visible and c.author else None,
+        "body": c.body if visible else "",
+        "status": c.status,
+        "deleted": bool(c.deleted_at),
+        "hidden_reason": c.hidden_reason if c.is_hidden else "",
+        "created_at": c.created_at,
+        "edited_at": c.edited_at,
+    }
+
+
+@router.get(
+    "/ideas/{idea_id}/comments",
+    response={200: list[CommentOut], **errors(404, 422)},
+    summary="Commentaires et réponses",
+)
+@paginated
 def comments(request, idea_id: int):
     idea = _visible_idea(request, idea_id)
-    out = []
-    for c in Comment.objects.filter(idea=idea, status=PublicationStatus.PUBLISHED).select_related("author"):
-        visible = not (c.deleted_at or c.is_hidden)
-        out.append(
-            {
-                "id": c.pk,
-                "parent_id": c.parent_id,
-                "author": c.author.public_name if visible and c.author else None,
-                "body": c.body if visible else "",
-                "status": c.status,
-                "deleted": bool(c.deleted_at),
-                "hidden_reason": c.hidden_reason if c.is_hidden else "",
-                "created_at": c.created_at,
-                "edited_at": c.edited_at,
-            }
-        )
-    return out
+    published = Comment.objects.filter(idea=idea, status=PublicationStatus.PUBLISHED)
+    return Rows(published.select_related("author").order_by("created_at", "pk"), _comment_out)
 
 
 @router.post(
     "/ideas/{idea_id}/comments",
     auth=api_auth,
-    response={201: CommentOut, 400: ErrorOut, 403: ErrorOut},
+    response={201: CommentOut, **WRITE},
     summary="Commenter une idée ou répondre à un commentaire",
 )
 def comment_create(request, idea_id: int, payload: CommentIn):
@@ -314,26 +309,13 @@ def comment_create(request, idea_id: int, payload: CommentIn):
             raise Http404(_("Commentaire introuvable."))
     check_rate(request, "ideas.comment")
     c = services.comment_create(author=request.auth, idea=idea, body=payload.body, parent=parent)
-    return Status(
-        201,
-        {
-            "id": c.pk,
-            "parent_id": c.parent_id,
-            "author": c.author.public_name,
-            "body": c.body,
-            "status": c.status,
-            "deleted": False,
-            "hidden_reason": "",
-            "created_at": c.created_at,
-            "edited_at": None,
-        },
-    )
+    return Status(201, _comment_out(c))
 
 
 @router.put(
     "/ideas/{idea_id}/support",
     auth=api_auth,
-    response={200: SupportOut, 400: ErrorOut, 403: ErrorOut},
+    response={200: SupportOut, **WRITE},
     summary="Soutenir une idée (une fois par personne)",
 )
 def support(request, idea_id: int):
@@ -347,47 +329,53 @@ def support(request, idea_id: int):
 @router.delete(
     "/ideas/{idea_id}/support",
     auth=api_auth,
-    response={200: SupportOut, 400: ErrorOut, 403: ErrorOut},
+    response={200: SupportOut, **WRITE},
     summary="Retirer son soutien",
 )
 def support_withdraw(request, idea_id: int):
     idea = _visible_idea(request, idea_id)
+    check_rate(request, "write")
     services.support_withdraw(user=request.auth, idea=idea)
     idea.refresh_from_db(fields=["support_count"])
     return {"supported": False, "support_count": idea.support_count}
 
 
 @router.put(
-    "/ideas/{idea_id}/follow", auth=api_auth, response={204: None, 403: ErrorOut}, summary="Suivre une idée"
+    "/ideas/{idea_id}/follow", auth=api_auth, response={204: None, **WRITE}, summary="Suivre une idée"
 )
 def follow(request, idea_id: int):
-    services.follow(user=request.auth, idea=_visible_idea(request, idea_id))
+    idea = _visible_idea(request, idea_id)
+    check_rate(request, "write")
+    services.follow(user=request.auth, idea=idea)
     return Status(204, None)
 
 
 @router.delete(
-    "/ideas/{idea_id}/follow", auth=api_auth, response={204: None}, summary="Ne plus suivre une idée"
+    "/ideas/{idea_id}/follow", auth=api_auth, response={204: None, **WRITE}, summary="Ne plus suivre une idée"
 )
 def unfollow(request, idea_id: int):
-    services.unfollow(user=request.auth, idea=_visible_idea(request, idea_id))
+    idea = _visible_idea(request, idea_id)
+    check_rate(request, "write")
+    services.unfollow(user=request.auth, idea=idea)
     return Status(204, None)
 
 
 @router.post(
     "/ideas/{idea_id}/answer",
     auth=api_auth,
-    response={200: IdeaOut, 400: ErrorOut, 403: ErrorOut},
+    response={200: IdeaOut, **WRITE},
     summary="Publier la réponse officielle de la ville (agents)",
 )
 def answer(request, idea_id: int, payload: AnswerIn):
     idea = _visible_idea(request, idea_id)
+    check_rate(request, "write")
     services.answer_publish(agent=request.auth, idea=idea, status=payload.status, text=payload.text)
     return _idea_out(selectors.idea_for_page(idea.pk))
 
 
 @router.get(
     "/consultations/{slug}/opinion-map",
-    response={200: dict, 404: ErrorOut},
+    response={200: dict, **errors(404)},
     summary="Carte des opinions : groupes, consensus, affirmations qui divisent",
 )
 def opinion_map(request, slug: str):
@@ -407,7 +395,7 @@ def opinion_map(request, slug: str):
 @router.post(
     "/statements/{statement_id}/vote",
     auth=api_auth,
-    response={204: None, 400: ErrorOut, 403: ErrorOut},
+    response={204: None, **WRITE},
     summary="Voter sur une affirmation : 1 d'accord, -1 pas d'accord, 0 je passe",
 )
 def vote(request, statement_id: int, payload: VoteIn):
@@ -457,7 +445,7 @@ def _upload(file, field: str):
 @router.post(
     "/ideas/{idea_id}/photos",
     auth=api_auth,
-    response={201: PhotoOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response={201: PhotoOut, **WRITE},
     summary="Ajouter une photo à son idée (multipart : file, alt_text ; 3 au plus)",
     description=(
         "Réservé à l'auteur·rice, tant que l'idée peut être modifiée. L'image (JPEG, PNG, WebP…) est "
@@ -491,7 +479,7 @@ def idea_photo_add(
 @router.post(
     "/ideas/{idea_id}/attachments",
     auth=api_auth,
-    response={201: AttachmentOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response={201: AttachmentOut, **WRITE},
     summary="Joindre un document PDF à son idée (multipart : file ; 5 Mo et 3 documents au plus)",
     description="Réservé à l'auteur·rice, tant que l'idée peut être modifiée. Seuls les PDF sont acceptés.",
 )

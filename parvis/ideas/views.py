@@ -237,6 +237,8 @@ def idea_detail(request, pk, *, comment_form=None, status=200):
     }
     if context["is_moderator"]:
         context["history"] = list(audit_history(idea)[:50])
+    elif idea.is_hidden:
+        status = 410  # the page says it was hidden and why (decision 0141)
     return render(request, "ideas/idea.html", context, status=status)
 
 

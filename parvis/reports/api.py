@@ -11,6 +11,7 @@ from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from parvis.core.api_auth import api_auth
+from parvis.core.api_schema import READ, WRITE, Rows, errors, paginated
 from parvis.core.ratelimit import check_rate
 
 from . import selectors, services
@@ -41,14 +42,16 @@ class CategoryOut(Schema):
     questions: list[QuestionOut]
 
 
-@router.get("/categories", response=list[CategoryOut], summary="Arbre des catégories")
+@router.get("/categories", response={200: list[CategoryOut], **READ}, summary="Arbre des catégories")
+@paginated
 def categories(request):
     cats = list(
         Category.objects.filter(is_active=True).select_related("parent").prefetch_related("questions")
     )
     parents = {c.parent_id for c in cats if c.parent_id}
-    return [
-        {
+    return Rows(
+        cats,
+        lambda c: {
             "code": c.code,
             "name": c.name,
             "icon": c.icon,
@@ -66,9 +69,8 @@ def categories(request):
                 }
                 for q in c.questions.all()
             ],
-        }
-        for c in cats
-    ]
+        },
+    )
 
 
 class FiltersIn(Schema):
@@ -80,20 +82,40 @@ class FiltersIn(Schema):
     bbox: str = ""
 
 
-@router.get("/reports", summary="Signalements publics (mêmes champs qu'Open311)")
-def report_list(request, filters: Query[FiltersIn], limit: int = 50, offset: int = 0):
-    if not (1 <= limit <= 500) or offset < 0:
-        raise ValidationError(_("limit entre 1 et 500, offset positif."))
+class PublicRequests:
+    """Public reports as Open311 "request" dicts, built for the requested page only."""
+
+    def __init__(self, qs):
+        self.qs = qs
+
+    def __len__(self) -> int:
+        return self.qs.count()
+
+    def __getitem__(self, window: slice) -> list[dict]:
+        return as_requests(self.qs[window])
+
+
+@router.get(
+    "/reports",
+    response={200: list[dict], **errors(400, 422)},
+    summary="Signalements publics (mêmes champs qu'Open311)",
+)
+@paginated
+def report_list(request, filters: Query[FiltersIn]):
     f = selectors.parse_filters(filters.dict())
     qs = (
         public_requests()
         .filter(pk__in=selectors.public_reports(f).values("pk"))
         .order_by("-created_at", "-id")
     )
-    return {"count": qs.count(), "results": as_requests(qs[offset : offset + limit])}
+    return PublicRequests(qs)
 
 
-@router.get("/reports/{int:report_id}", summary="Un signalement et son suivi")
+@router.get(
+    "/reports/{int:report_id}",
+    response={200: dict, **errors(404, 422)},
+    summary="Un signalement et son suivi",
+)
 def report_detail(request, report_id: int):
     report = selectors.report_detail(report_id)
     if report is None or not can_see(request.user, report):
@@ -125,7 +147,20 @@ def report_detail(request, report_id: int):
     return data
 
 
-@router.get("/duplicates", summary="Signalements ouverts de la même catégorie à proximité")
+class NearbyOut(Schema):
+    id: int
+    distance_m: float
+    status: str
+    created_at: str
+    description: str
+
+
+@router.get(
+    "/duplicates",
+    response={200: list[NearbyOut], **errors(400, 422)},
+    summary="Signalements ouverts de la même catégorie à proximité",
+)
+@paginated
 def duplicates(request, category: str, lat: float, lon: float):
     from parvis.core.territories import validate_coordinates
 
@@ -133,19 +168,25 @@ def duplicates(request, category: str, lat: float, lon: float):
     if cat is None:
         raise ValidationError(_("Catégorie inconnue : « %(code)s ».") % {"code": category[:64]})
     lat, lon = validate_coordinates(lat, lon)
-    return [
-        {
-            "id": r.pk,
-            "distance_m": round(d, 1),
-            "status": r.status,
-            "created_at": r.created_at.isoformat(),
-            "description": r.description[:200],
-        }
-        for r, d in selectors.duplicates_near(category=cat, lat=lat, lon=lon)
-    ]
+    return Rows(list(selectors.duplicates_near(category=cat, lat=lat, lon=lon)), _nearby_out)
 
 
-@router.get("/map", summary="Carte (GeoJSON, regroupé au-delà de quelques centaines de points)")
+def _nearby_out(found) -> dict:
+    report, distance = found
+    return {
+        "id": report.pk,
+        "distance_m": round(distance, 1),
+        "status": report.status,
+        "created_at": report.created_at.isoformat(),
+        "description": report.description[:200],
+    }
+
+
+@router.get(
+    "/map",
+    response={200: dict, **errors(400, 422)},
+    summary="Carte (GeoJSON, regroupé au-delà de quelques centaines de points)",
+)
 def map_geojson(request, filters: Query[FiltersIn]):
     return selectors.map_geojson(selectors.parse_filters(filters.dict()))
 
@@ -170,7 +211,7 @@ class CreatedOut(Schema):
 @router.post(
     "/reports",
     auth=api_auth,
-    response={200: CreatedOut, 201: CreatedOut},
+    response={200: CreatedOut, 201: CreatedOut, **WRITE},
     summary="Faire un signalement (sans photo ; idempotent par client_token)",
 )
 def report_create(request, payload: ReportIn):
@@ -224,7 +265,7 @@ def _answers_from_text(text: str) -> dict:
 @router.post(
     "/reports/with-photos",
     auth=api_auth,
-    response={200: CreatedOut, 201: CreatedOut},
+    response={200: CreatedOut, 201: CreatedOut, **WRITE},
     summary="Faire un signalement avec jusqu'à 3 photos (multipart ; idempotent par client_token)",
     description=(
         "Formulaire multipart/form-data : mêmes champs que `POST /reports`, `answers` en texte JSON, "
@@ -271,7 +312,7 @@ class StatusOut(Schema):
 @router.post(
     "/reports/{int:report_id}/status",
     auth=api_auth,
-    response=StatusOut,
+    response={200: StatusOut, **WRITE},
     summary="Changer le statut d'un signalement (agents ; photo « après » possible)",
     description=(
         "Formulaire multipart/form-data réservé aux agents du service chargé du signalement : "
@@ -286,6 +327,7 @@ def report_status(
     report = Report.objects.filter(pk=report_id).first()
     if report is None:
         raise Http404(_("Signalement inconnu."))
+    check_rate(request, "write")
     original = None
     if payload.duplicate_of is not None:
         original = Report.objects.filter(pk=payload.duplicate_of).first()
@@ -307,15 +349,31 @@ def report_status(
     return {"id": report.pk, "status": report.status, "after_photo": after.image.url if after else None}
 
 
-@router.post("/reports/{int:report_id}/follow", auth=api_auth, summary="Suivre un signalement")
+class FollowOut(Schema):
+    followed: bool
+
+
+@router.post(
+    "/reports/{int:report_id}/follow",
+    auth=api_auth,
+    response={200: FollowOut, **WRITE},
+    summary="Suivre un signalement",
+)
 def follow(request, report_id: int):
     report = Report.objects.filter(pk=report_id).first()
-    if report is None:
-        raise Http404(_("Signalement inconnu."))
+    if report is None or not can_see(request.auth, report):
+        raise Http404(_("Ce signalement n'existe pas ou n'est pas public."))
+    check_rate(request, "write")
     return {"followed": services.report_follow(report=report, user=request.auth)}
 
 
-@router.get("/stats", auth=api_auth, summary="Statistiques (agents)")
+@router.get(
+    "/stats",
+    auth=api_auth,
+    response={200: list[dict], **errors(400, 401, 403, 422)},
+    summary="Statistiques (agents)",
+)
+@paginated
 def stats(request, by: str = "category"):
     ensure_back_office(request.auth)
     return selectors.statistics(by=by)

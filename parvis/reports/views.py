@@ -293,6 +293,17 @@ def report_followup(request, token):
 
 def report_detail(request, pk):
     report = selectors.report_detail(pk)
+    if report is not None and report.is_hidden and not can_see(request.user, report):
+        return render(  # the page says it was hidden and why, as ideas and budget do (decision 0141)
+            request,
+            "core/message.html",
+            {
+                "title": _("Signalement masqué"),
+                "text": _("Ce signalement a été masqué par la modération : %(reason)s")
+                % {"reason": report.hidden_reason},
+            },
+            status=410,
+        )
     if report is None or not can_see(request.user, report):
         raise Http404(_("Ce signalement n'existe pas ou n'est pas public."))
     events = [e for e in report.events.all() if e.public]

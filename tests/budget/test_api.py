@@ -43,9 +43,9 @@ def test_campaign_and_projects(client, setup):
     data = client.get("/api/budget/campaigns/bp-api").json()
     assert data["current_phase"] == "vote"
     assert [e["slug"] for e in data["envelopes"]] == ["paris", "d1"]
-    assert len(client.get("/api/budget/campaigns").json()) == 1
+    assert client.get("/api/budget/campaigns").json()["count"] == 1
     projects = client.get("/api/budget/campaigns/bp-api/projects", {"envelope": "paris"}).json()
-    assert len(projects) == 3
+    assert len(projects["items"]) == projects["count"] == 3
     assert client.get(f"/api/budget/projects/{setup['ps'][0].pk}").json()["cost"] == 100_000
     assert client.get("/api/budget/campaigns/nope").status_code == 404
 
@@ -85,7 +85,7 @@ def test_results(client, setup):
     env = setup["city"]
     env.campaign = campaign
     services.results_compute(actor=make_admin(), envelope=env)
-    data = client.get("/api/budget/campaigns/bp-api/results").json()
+    data = client.get("/api/budget/campaigns/bp-api/results").json()["items"]
     assert data[0]["envelope"] == "paris"
     funded = {p["project_id"] for p in data[0]["projects"] if p["funded"]}
     assert setup["ps"][1].pk in funded

@@ -53,7 +53,7 @@ def review_setup():
 def test_review_by_token_of_an_assigned_idea(client, review_setup):
     s = review_setup
     auth = _auth(s["agent"])
-    queue = client.get("/api/budget/campaigns/bp-staff/reviews", **auth).json()
+    queue = client.get("/api/budget/campaigns/bp-staff/reviews", **auth).json()["items"]
     assert [p["id"] for p in queue] == [s["mine"].pk]
     url = f"/api/budget/projects/{s['mine'].pk}/review"
     r = _post(client, url, {"feasibility": "feasible", "cost": 40000, "duration_months": 6}, auth)
@@ -364,7 +364,7 @@ def test_override_by_admin_recomputes(client, results_setup):
     assert r.status_code == 400
     assert "déjà été enregistrée" in r.json()["detail"]
     assert Override.objects.count() == 1
-    published = client.get("/api/budget/campaigns/bp-paper/results").json()
+    published = client.get("/api/budget/campaigns/bp-paper/results").json()["items"]
     assert published[0]["overrides"][0]["justification"] == justification
 
 

@@ -187,10 +187,10 @@ def test_api_notifications(client):
     user = make_user()
     Notification.objects.create(recipient=user, kind="ideas.answer", title="Réponse")
     client.force_login(user)
-    data = client.get("/api/account/notifications", {"unread": "true"}).json()
+    data = client.get("/api/account/notifications", {"unread": "true"}).json()["items"]
     assert [n["title"] for n in data] == ["Réponse"]
     assert client.post("/api/account/notifications/read").json() == {"updated": 1}
-    assert client.get("/api/account/notifications", {"unread": "true"}).json() == []
+    assert client.get("/api/account/notifications", {"unread": "true"}).json()["items"] == []
 
 
 def test_optional_user_on_public_endpoints(rf):

@@ -22,12 +22,12 @@ def consultation():
 
 def test_list_and_read(client, consultation):
     idea = make_idea(consultation=consultation, title="Une piste cyclable")
-    data = client.get("/api/ideas/consultations").json()
+    data = client.get("/api/ideas/consultations").json()["items"]
     assert data[0]["slug"] == "velo"
     assert data[0]["phase"] == "ideas"
     page = client.get("/api/ideas/consultations/velo/ideas?sort=soutiens").json()
     assert page["count"] == 1
-    assert page["results"][0]["title"] == "Une piste cyclable"
+    assert page["items"][0]["title"] == "Une piste cyclable"
     assert client.get(f"/api/ideas/ideas/{idea.pk}").json()["support_count"] == 0
 
 
@@ -76,7 +76,7 @@ def test_create_comment_support_with_token(client, consultation):
     assert "déjà" in again.json()["detail"]
     assert Support.objects.count() == 1
     assert client.delete(f"/api/ideas/ideas/{idea_id}/support", **headers).json()["support_count"] == 0
-    tree = client.get(f"/api/ideas/ideas/{idea_id}/comments").json()
+    tree = client.get(f"/api/ideas/ideas/{idea_id}/comments").json()["items"]
     assert [c["parent_id"] for c in tree] == [None, root]
 
 
@@ -143,7 +143,7 @@ def test_pending_idea_and_comments_are_not_public(client, consultation):
     assert client.get(f"/api/ideas/ideas/{idea.pk}").status_code == 404
     public = make_idea(consultation=consultation)
     Comment.objects.create(idea=public, author=make_user(), body="En attente", status="pending")
-    assert client.get(f"/api/ideas/ideas/{public.pk}/comments").json() == []
+    assert client.get(f"/api/ideas/ideas/{public.pk}/comments").json() == {"items": [], "count": 0}
 
 
 def test_opinion_vote(client):

@@ -28,12 +28,12 @@ def auth(user):
 
 def test_categories_and_list(client, leaf):
     make_question(category=leaf, code="v", kind="text")
-    cats = client.get("/api/reports/categories").json()
+    cats = client.get("/api/reports/categories").json()["items"]
     assert [c for c in cats if c["code"] == leaf.code][0]["questions"][0]["code"] == "v"
     report = make_report(category=leaf)
     data = client.get("/api/reports/reports?status=open").json()
     assert data["count"] == 1
-    assert data["results"][0]["service_request_id"] == str(report.pk)
+    assert data["items"][0]["service_request_id"] == str(report.pk)
     assert client.get("/api/reports/reports?status=bogus").status_code == 400
     detail = client.get(f"/api/reports/reports/{report.pk}").json()
     assert detail["timeline"][0]["kind"] == "created"
@@ -68,11 +68,11 @@ def test_create_is_idempotent_and_validated(client, leaf):
 def test_duplicates_map_and_stats(client, leaf):
     report = make_report(category=leaf)
     dups = client.get(f"/api/reports/duplicates?category={leaf.code}&lat={REPUBLIQUE[0]}&lon={REPUBLIQUE[1]}")
-    assert [d["id"] for d in dups.json()] == [report.pk]
+    assert [d["id"] for d in dups.json()["items"]] == [report.pk]
     assert client.get("/api/reports/map?bbox=2.2,48.8,2.5,48.95").json()["features"][0]["id"] == report.pk
     assert client.get("/api/reports/map").status_code == 400
     assert client.get("/api/reports/stats", **auth(make_user())).status_code == 403
-    rows = client.get("/api/reports/stats", **auth(make_agent())).json()
+    rows = client.get("/api/reports/stats", **auth(make_agent())).json()["items"]
     assert rows[0]["total"] == 1
 
 
