@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from parvis.core.models import Moderated
@@ -165,6 +166,17 @@ class Envelope(models.Model):
 
     def get_absolute_url(self):
         return reverse("budget:ballot", args=[self.campaign.slug, self.slug])
+
+    @property
+    def ballot_style_label(self) -> str:
+        """The ballot style as voters read it, with this envelope's numbers ("jusqu'à 5")."""
+        if self.ballot_style == BallotStyle.APPROVAL:
+            if self.max_choices:
+                return ngettext(
+                    "Choix d'un projet", "Choix de projets (jusqu'à %(n)d)", self.max_choices
+                ) % {"n": self.max_choices}
+            return gettext("Choix de projets")
+        return str(self.get_ballot_style_display())
 
     @property
     def is_citywide(self) -> bool:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import Case, Count, Prefetch, Q, Value, When
+from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
+from parvis.core.collation import french_sort_key
 from parvis.core.models import Territory, TerritoryLevel, User
 
 from . import permissions
@@ -49,10 +50,13 @@ def current_campaign() -> Campaign | None:
     return qs.first()
 
 
-def envelopes(campaign: Campaign):
-    """City-wide envelope first, then districts in their set order (position), then by name."""
-    city_first = Case(When(territory__isnull=True, then=Value(0)), default=Value(1))
-    return campaign.envelopes.select_related("territory").order_by(city_first, "position", "name")
+def envelopes(campaign: Campaign) -> list[Envelope]:
+    """City-wide envelope first, then districts in their set order (position), then in French reading
+    order of their names ("1er, 2e, … 10e")."""
+    return sorted(
+        campaign.envelopes.select_related("territory"),
+        key=lambda e: (e.territory_id is not None, e.position, french_sort_key(e.name)),
+    )
 
 
 def projects(
@@ -122,6 +126,17 @@ def user_ballots(user, campaign: Campaign) -> dict[int, Ballot]:
     if not user.is_authenticated:
         return {}
     return {b.envelope_id: b for b in Ballot.objects.filter(voter=user, envelope__campaign=campaign)}
+
+
+def home_district_envelope(user, district_envelopes: list[Envelope]) -> Envelope | None:
+    """The district envelope of where this person lives (their district, or their neighbourhood's):
+    the "arrondissement de cœur" offered first."""
+    if not user.is_authenticated:
+        return None
+    home = user.home_district_id
+    if home is None and user.home_neighbourhood_id is not None:
+        home = user.home_neighbourhood.parent_id
+    return next((e for e in district_envelopes if home is not None and e.territory_id == home), None)
 
 
 def district_choice(user, campaign: Campaign) -> DistrictChoice | None:

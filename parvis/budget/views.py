@@ -265,6 +265,7 @@ def idea_edit(request, slug, pk):
 def vote_home(request, slug):
     campaign = selectors.campaign_get(slug)
     envelopes = list(selectors.envelopes(campaign))
+    districts = [e for e in envelopes if not e.is_citywide]
     user = request.user
     problems = eligibility.eligibility_problems(user, campaign) if user.is_authenticated else []
     return render(
@@ -274,7 +275,8 @@ def vote_home(request, slug):
             "campaign": campaign,
             "phase": permissions.current_phase(campaign),
             "citywide": [e for e in envelopes if e.is_citywide],
-            "districts": [e for e in envelopes if not e.is_citywide],
+            "districts": districts,
+            "home_envelope": selectors.home_district_envelope(user, districts),
             "choice": selectors.district_choice(user, campaign),
             "ballots": selectors.user_ballots(user, campaign),
             "problems": problems,

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import accounts, moderation, permissions, territories, tokens
+from .collation import in_french_order
 from .context_processors import available_modules
 from .demo_mailbox import mailbox_messages as demo_mailbox_messages
 from .forms import (
@@ -209,17 +210,13 @@ def resend_confirmation(request):
 
 
 def _neighbourhood_choices():
-    qs = (
-        Territory.objects.filter(level=TerritoryLevel.NEIGHBOURHOOD)
-        .order_by("name")
-        .values_list("code", "name")
+    rows = Territory.objects.filter(level=TerritoryLevel.NEIGHBOURHOOD).values_list("code", "name")
+    if rows.exists():
+        return in_french_order(rows, name=lambda row: row[1])
+    return territories.in_code_order(
+        Territory.objects.filter(level=TerritoryLevel.DISTRICT).values_list("code", "name"),
+        code=lambda row: row[0],
     )
-    if not qs.exists():
-        qs = territories.in_code_order(
-            Territory.objects.filter(level=TerritoryLevel.DISTRICT).values_list("code", "name"),
-            code=lambda row: row[0],
-        )
-    return list(qs)
 
 
 @login_required

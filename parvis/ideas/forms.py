@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from parvis.core.collation import in_french_order
 from parvis.core.models import Territory, TerritoryLevel
 
 from .models import AnswerStatus, AuthorKind, ScopeKind, Theme, Vote
@@ -134,7 +135,7 @@ def territory_choices(consultation) -> list[Territory]:
     if consultation.scope_kind == ScopeKind.TERRITORIES:
         chosen = list(consultation.territories.all())
         children = list(Territory.objects.filter(parent__in=chosen, level=TerritoryLevel.NEIGHBOURHOOD))
-        return chosen + sorted(children, key=lambda t: t.name)
+        return chosen + in_french_order(children)
     return list(
         Territory.objects.filter(level__in=[TerritoryLevel.DISTRICT, TerritoryLevel.NEIGHBOURHOOD]).order_by(
             "level", "code"

@@ -325,9 +325,11 @@ def idea_support(request, pk):
         messages.error(request, text)
         return redirect(idea)
     idea.refresh_from_db()
+    done = _("Soutien retiré.") if withdraw else _("Merci pour votre soutien !")
     if not _is_htmx(request):
-        messages.success(request, _("Soutien retiré.") if withdraw else _("Merci pour votre soutien !"))
-    return _fragment_or_redirect(request, idea.pk, "ideas/_support.html", _support_context(request, idea))
+        messages.success(request, done)
+    context = {**_support_context(request, idea), "done": done}
+    return _fragment_or_redirect(request, idea.pk, "ideas/_support.html", context)
 
 
 def _support_context(request, idea, error=""):

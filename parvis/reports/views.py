@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from parvis.core import exports
+from parvis.core.collation import in_french_order
 from parvis.core.models import Service, Territory, TerritoryLevel, User
 from parvis.core.ratelimit import RateLimited, check_rate
 from parvis.core.territories import in_code_order
@@ -685,9 +686,9 @@ def admin_category(request, pk):
             "category": category,
             "rules": rules,
             "typed": typed,
-            "services": Service.objects.order_by("name"),
+            "services": in_french_order(Service.objects.all()),
             "districts": _districts(),
-            "priority_areas": Territory.objects.filter(level=TerritoryLevel.PRIORITY).order_by("name"),
+            "priority_areas": in_french_order(Territory.objects.filter(level=TerritoryLevel.PRIORITY)),
             "limits": services.CATEGORY_SETTING_LIMITS,
         },
         status=status,
