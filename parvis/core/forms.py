@@ -66,12 +66,24 @@ class TokenForm(forms.Form):
 
 
 class FlagForm(forms.Form):
-    reason = forms.ChoiceField(label=_("Motif"), choices=FlagReason.choices, widget=forms.RadioSelect)
+    reason = forms.ChoiceField(
+        label=_("Motif"),
+        choices=[(v, label) for v, label in FlagReason.choices if v != FlagReason.APPEAL],
+        widget=forms.RadioSelect,
+    )
     comment = forms.CharField(
         label=_("Précisions (facultatif)"),
         max_length=1000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ContestForm(forms.Form):
+    comment = forms.CharField(
+        label=_("Pourquoi cette contribution respecte-t-elle la charte ?"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 5}),
     )
 
 

@@ -208,6 +208,9 @@ class FlagReason(models.TextChoices):
     ILLEGAL = "illegal", _("Contenu illégal")
     OFF_TOPIC = "off_topic", _("Hors sujet")
     OTHER = "other", _("Autre")
+    #: The author of hidden content asks the moderators to look again (``moderation.content_contest``);
+    #: never offered to someone flagging another person's contribution.
+    APPEAL = "appeal", _("Contestation du masquage par son auteur·rice")
 
 
 class Flag(models.Model):
@@ -226,7 +229,7 @@ class Flag(models.Model):
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    decision = models.CharField(max_length=16, blank=True)  # "hidden" or "kept"
+    decision = models.CharField(max_length=16, blank=True)  # "hidden", "kept" or "restored"
 
     class Meta:
         verbose_name = _("signalement de contenu")

@@ -10,6 +10,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Count, Max, Min, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -46,7 +47,7 @@ def flag_create(*, reporter: User, target: Moderated, reason: str, comment: str 
         raise PermissionDenied(_("Connectez-vous pour signaler un contenu."))
     if not isinstance(target, Moderated):
         raise ValidationError(_("Ce contenu ne peut pas être signalé."))
-    if reason not in FlagReason.values:
+    if reason not in FlagReason.values or reason == FlagReason.APPEAL:
         raise ValidationError(_("Motif de signalement inconnu."))
     if len(comment) > 1000:
         raise ValidationError(_("Les précisions ne doivent pas dépasser 1 000 caractères."))
@@ -77,7 +78,58 @@ def content_hide(*, moderator: User, target: Moderated, reason: str) -> Moderate
     _resolve_flags(target, moderator, "hidden")
     _run_hooks(target, True)
     audit_record(actor=moderator, action="content.hide", target=target, reason=reason)
+    _tell_author(target)
     return target
+
+
+def _tell_author(target: Moderated) -> None:
+    """The author learns what was hidden, the public reason, and where to contest the decision
+    (docs/decisions/0180-core-hidden-content-author-told.md)."""
+    from .notifications import notify
+
+    author = getattr(target, "author", None)
+    if author is None:
+        return
+    ct = ContentType.objects.get_for_model(target)
+    notify(
+        recipients=[author],
+        kind="core.moderation",
+        title=_("Votre contribution a été masquée par la modération"),
+        body=_(
+            "Contribution masquée : « %(what)s ».\nMotif : %(reason)s\n"
+            "Si vous pensez qu'elle respecte la charte, contestez cette décision depuis le lien ci-dessous : "
+            "l'équipe de modération la réexaminera."
+        )
+        % {"what": str(target)[:200], "reason": target.hidden_reason},
+        url=reverse("core:contest", args=[ct.pk, target.pk]),
+        exclude=target.hidden_by,
+    )
+
+
+@transaction.atomic
+def content_contest(*, author: User, target: Moderated, comment: str) -> Flag:
+    """The author of hidden content asks the moderators to look again: the request joins the
+    moderation queue as a flag with the reason ``appeal``; once per author and contribution."""
+    if not author.is_authenticated or getattr(target, "author_id", None) != author.pk:
+        raise PermissionDenied(_("Seul·e l'auteur·rice d'une contribution peut contester son masquage."))
+    if not target.is_hidden:
+        raise ValidationError(_("Cette contribution n'est pas masquée : il n'y a rien à contester."))
+    comment = (comment or "").strip()
+    if not comment:
+        raise ValidationError(_("Expliquez pourquoi votre contribution respecte la charte."))
+    if len(comment) > 1000:
+        raise ValidationError(_("Les précisions ne doivent pas dépasser 1 000 caractères."))
+    try:
+        with transaction.atomic():
+            return Flag.objects.create(
+                content_type=ContentType.objects.get_for_model(target),
+                object_id=str(target.pk),
+                reporter=author,
+                reason=FlagReason.APPEAL,
+                comment=comment,
+            )
+    except IntegrityError:
+        raise ValidationError(_("Vous avez déjà contesté ce masquage."))
 
 
 @transaction.atomic
@@ -87,8 +139,21 @@ def content_unhide(*, moderator: User, target: Moderated) -> Moderated:
     target.hidden_reason = ""
     target.hidden_by = None
     target.save(update_fields=["hidden_at", "hidden_reason", "hidden_by"])
+    _resolve_flags(target, moderator, "restored")
     _run_hooks(target, False)
     audit_record(actor=moderator, action="content.unhide", target=target)
+    author = getattr(target, "author", None)
+    if author is not None:
+        from .notifications import notify
+
+        notify(
+            recipients=[author],
+            kind="core.moderation",
+            title=_("Votre contribution est de nouveau visible"),
+            body=_("La modération a rétabli « %(what)s ».") % {"what": str(target)[:200]},
+            url=target.get_absolute_url() if hasattr(target, "get_absolute_url") else "",
+            exclude=moderator,
+        )
     return target
 
 

@@ -40,4 +40,5 @@ urlpatterns = [
     path("demo/courriels/", views.demo_mailbox, name="demo_mailbox"),
     path("moderation/", views.moderation_queue, name="moderation"),
     path("moderation/<int:ct_id>/<str:object_id>/", views.moderation_decide, name="moderation_decide"),
+    path("moderation/contester/<int:ct_id>/<str:object_id>/", views.contest, name="contest"),
 ]

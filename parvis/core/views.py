@@ -21,6 +21,7 @@ from .context_processors import available_modules
 from .demo_mailbox import mailbox_messages as demo_mailbox_messages
 from .forms import (
     AddressSearchForm,
+    ContestForm,
     DeleteAccountForm,
     FlagForm,
     HideForm,
@@ -388,6 +389,25 @@ def flag(request, app_label, model, object_id):
 
 
 @login_required
+def contest(request, ct_id, object_id):
+    """The author of hidden content asks the moderators to look again."""
+    target = _moderated_or_404(get_object_or_404(ContentType, pk=ct_id), object_id)
+    form = ContestForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            check_rate(request, "write")
+            moderation.content_contest(
+                author=request.user, target=target, comment=form.cleaned_data["comment"]
+            )
+        except (ValidationError, RateLimited) as exc:
+            form.add_error(None, getattr(exc, "messages", [str(exc)]))
+        else:
+            messages.success(request, _("Votre contestation est transmise à l'équipe de modération."))
+            return redirect("core:notifications")
+    return render(request, "core/contest.html", {"form": form, "target": target})
+
+
+@login_required
 def moderation_queue(request):
     permissions.ensure_space(request.user, "moderation")
     return render(
@@ -407,6 +427,9 @@ def moderation_decide(request, ct_id, object_id):
             return redirect("core:moderation")
         moderation.content_hide(moderator=request.user, target=target, reason=form.cleaned_data["reason"])
         messages.success(request, _("Contenu masqué."))
+    elif request.POST.get("decision") == "unhide":
+        moderation.content_unhide(moderator=request.user, target=target)
+        messages.success(request, _("Contenu rétabli."))
     else:
         moderation.flags_dismiss(moderator=request.user, target=target)
         messages.success(request, _("Signalements classés : le contenu reste visible."))
