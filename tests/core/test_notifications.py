@@ -69,7 +69,7 @@ def test_email_only_preference(client, django_capture_on_commit_callbacks):
     assert len(mail.outbox) == 1
     client.force_login(user)
     assert "La ville a répondu" not in client.get("/compte/notifications/").content.decode()
-    assert client.get("/api/account/notifications").json() == []
+    assert client.get("/api/account/notifications").json()["items"] == []
 
 
 def test_site_only_preference(django_capture_on_commit_callbacks):
