@@ -265,6 +265,49 @@ def _ballot_out(b: Ballot, env: Envelope) -> dict:
     }
 
 
+class ResultComputedOut(Schema):
+    envelope: str
+    online_ballots: int
+    paper_ballots: int
+    computed_at: datetime
+    funded: list[int]
+
+
+class ResultsComputedOut(Schema):
+    envelopes: list[ResultComputedOut]
+
+
+@router.post(
+    "/campaigns/{slug}/results",
+    auth=api_auth,
+    response={200: ResultsComputedOut, **WRITE},
+    summary="Calculer les résultats (toutes les enveloppes, ou une seule)",
+)
+def results_compute(request, slug: str, envelope: str = ""):
+    """The results page's button: same service and permission (administrators, once the vote is closed).
+    ``envelope``: one envelope's slug; without it, every envelope of the campaign, all or none."""
+    check_rate(request, "write")
+    campaign = selectors.campaign_get(slug)
+    if envelope:
+        target = get_object_or_404(campaign.envelopes, slug=envelope)
+        target.campaign = campaign
+        computed = [services.results_compute(actor=request.auth, envelope=target)]
+    else:
+        computed = services.campaign_results_compute(actor=request.auth, campaign=campaign)
+    return {
+        "envelopes": [
+            {
+                "envelope": r.envelope.slug,
+                "online_ballots": r.online_ballots,
+                "paper_ballots": r.paper_ballots,
+                "computed_at": r.computed_at,
+                "funded": sorted(r.funded.values_list("pk", flat=True)),
+            }
+            for r in computed
+        ]
+    }
+
+
 @router.post(
     "/campaigns/{slug}/envelopes/{envelope}/ballot",
     auth=api_auth,

@@ -1041,12 +1041,14 @@ def results_compute(*, actor: User | None, envelope: Envelope, check_permission:
 
 
 def campaign_results_compute(
-    *, actor: User | None, campaign: Campaign, check_permission: bool = True
+    *, actor: User | None, campaign: Campaign, check_permission: bool = True, progress=None
 ) -> list[Result]:
     """Tally every envelope of a campaign and store the outcomes, all or none.
 
     Envelopes are independent counts: a large campaign's are counted on every CPU while the next
     envelope is read (see ``tally_pool``); the outcomes are those of ``results_compute``.
+    ``progress(result)``, when given, is called as each envelope's outcome is stored (the command's
+    line per envelope).
     """
     if check_permission:
         permissions.ensure(actor, "compute_results", campaign)
@@ -1063,11 +1065,13 @@ def campaign_results_compute(
         pool.close()
         raise
     outcomes = pool.outcomes()
+    stored = []
     with transaction.atomic():
-        return [
-            _store_result(actor, envelope, outcome, online, paper)
-            for (envelope, online, paper), outcome in zip(counted, outcomes, strict=True)
-        ]
+        for (envelope, online, paper), outcome in zip(counted, outcomes, strict=True):
+            stored.append(_store_result(actor, envelope, outcome, online, paper))
+            if progress is not None:
+                progress(stored[-1])
+    return stored
 
 
 def _tally_input(envelope: Envelope):
