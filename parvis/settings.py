@@ -97,6 +97,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "parvis.core.context_processors.parvis",
+                "parvis.core.context_processors.charter_banner",
             ],
         },
     },

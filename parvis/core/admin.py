@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
@@ -9,8 +10,8 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from . import moderation
-from .models import ApiToken, AuditEntry, Flag, Service, Territory, User
+from . import charter, moderation
+from .models import ApiToken, AuditEntry, CharterVersion, Flag, Service, Territory, User
 from .territories import invalidate_index
 
 
@@ -180,3 +181,41 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # a key is shown once: tokens are made from the account page or `parvis token create`
+
+
+class CharterVersionForm(forms.ModelForm):
+    class Meta:
+        model = CharterVersion
+        fields = ("title", "body", "changes")
+
+    def clean(self):
+        data = super().clean()
+        current = charter.current_version()
+        if current and current.body.strip() == (data.get("body") or "").strip():
+            raise ValidationError(gettext("Ce texte est identique à la version en vigueur."))
+        return data
+
+
+@admin.register(CharterVersion)
+class CharterVersionAdmin(admin.ModelAdmin):
+    """A published version is never edited (people consented to that text): publish a new one instead."""
+
+    form = CharterVersionForm
+    list_display = ("number", "title", "published_at", "acceptance_count")
+    fields = ("title", "body", "changes")
+
+    @admin.display(description=_("acceptations"))
+    def acceptance_count(self, obj):
+        return obj.acceptances.count()
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        version = charter.charter_publish(
+            actor=request.user, title=obj.title, body=obj.body, changes=obj.changes
+        )
+        obj.pk, obj.number, obj.published_at = version.pk, version.number, version.published_at

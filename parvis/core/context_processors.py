@@ -49,3 +49,15 @@ def parvis(request):
         "unread_notifications": unread,
         "PARVIS_IS_DEMO": settings.PARVIS_IS_DEMO,
     }
+
+
+def charter_banner(request):
+    """The participation charter's banner for signed-in people who have not accepted the version in force."""
+    from django.utils.functional import SimpleLazyObject
+
+    from .charter import banner
+
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or request.path.startswith(("/api/", "/admin/")):
+        return {}
+    return {"charter_banner": SimpleLazyObject(lambda: banner(user) or False)}

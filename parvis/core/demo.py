@@ -7,6 +7,7 @@ from django.utils import timezone
 from shapely.geometry import shape
 
 from . import territories
+from .demo_charter import load_demo_charter
 from .demo_territories import load_demo_territories
 from .models import Role, Service, Territory, TerritoryLevel, User
 
@@ -62,6 +63,7 @@ def load(stdout=None) -> None:
         service, _ = Service.objects.get_or_create(code=code, defaults={"name": name})
         if member:
             service.members.add(User.objects.get(email=member))
+    load_demo_charter([email for email, _n, _r in DEMO_ACCOUNTS])
 
 
 def _complete_profile(user: User, birth_date: date, district_code: str, address: str) -> None:

@@ -356,3 +356,46 @@ class RateCounter(models.Model):
 
     def __str__(self):
         return f"{self.key}: {self.hits}"
+
+
+class CharterVersion(models.Model):
+    """One published text of the participation charter; a new version asks everyone again."""
+
+    number = models.PositiveIntegerField(_("version"), unique=True)
+    title = models.CharField(_("titre"), max_length=200)
+    body = models.TextField(
+        _("texte"), help_text=_("Texte brut : un paragraphe par ligne vide, « ## » pour un intertitre.")
+    )
+    changes = models.CharField(_("ce qui change"), max_length=500, blank=True)
+    published_at = models.DateTimeField(_("publiée le"), default=timezone.now)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("version de la charte")
+        verbose_name_plural = _("versions de la charte")
+        ordering = ["-number"]
+
+    def __str__(self):
+        return f"{self.title} (v{self.number})"
+
+
+class CharterAcceptance(models.Model):
+    """That a person accepted one version, and when: kept as the record of their consent."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="charter_acceptances"
+    )
+    version = models.ForeignKey(CharterVersion, on_delete=models.PROTECT, related_name="acceptances")
+    accepted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("acceptation de la charte")
+        verbose_name_plural = _("acceptations de la charte")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "version"], name="core_charter_accept_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} v{self.version_id}"

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy  # noqa: F401
 
-from . import views
+from . import charter_views, views
 
 app_name = "core"
 
@@ -38,6 +38,8 @@ urlpatterns = [
     ),
     path("signaler/<str:app_label>/<str:model>/<str:object_id>/", views.flag, name="flag"),
     path("demo/courriels/", views.demo_mailbox, name="demo_mailbox"),
+    path("charte/", charter_views.charter_page, name="charter"),
+    path("charte/accepter/", charter_views.charter_accept, name="charter_accept"),
     path("moderation/", views.moderation_queue, name="moderation"),
     path("moderation/<int:ct_id>/<str:object_id>/", views.moderation_decide, name="moderation_decide"),
     path("moderation/contester/<int:ct_id>/<str:object_id>/", views.contest, name="contest"),
