@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0003_login_throttle_rate_counter'),
+        ('core', '0004_flag_reason_appeal'),
     ]
 
     operations = [
