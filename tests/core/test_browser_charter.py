@@ -30,8 +30,8 @@ def test_accept_a_new_version_of_the_charter(page, paris):
     banner = page.locator(".charter-banner")
     expect(banner).to_contain_text("La charte de participation a changé (version 2)")
     banner.get_by_role("link", name="Voir ce qui change et l'accepter").click()
-    expect(page.locator(".charter-diff del")).to_have_text("trois")
-    expect(page.locator(".charter-diff ins")).to_have_text("deux")
+    expect(page.locator(".diff-text del")).to_have_text("trois")
+    expect(page.locator(".diff-text ins")).to_have_text("deux")
     assert axe_violations(page) == []
     page.get_by_role("button", name="J'accepte la charte (version 2)").click()
     page.wait_for_url("**/territoires/")
