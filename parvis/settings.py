@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "parvis.ideas",
     "parvis.budget",
     "parvis.reports",
+    "parvis.workshops",
 ]
 
 MIDDLEWARE = [
