@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from parvis.core import territories
 from parvis.core.audit import audit_record
+from parvis.core.dates import format_when
 from parvis.core.images import process_image
 from parvis.core.models import Service, Territory, TerritoryLevel, User
 from parvis.core.notifications import notify
@@ -564,13 +565,31 @@ def _notify_service_new(report: Report) -> None:
 
 
 def notify_service_new(report: Report) -> None:
+    """The agents read what, where and when in the message itself, before they open the link."""
     notify(
         recipients=_service_members(report.service_id),
         kind="reports.new",
         title=_("Nouveau signalement : %(category)s") % {"category": report.category.name},
-        body=report.description[:500],
+        body=_new_report_summary(report),
         url=reverse("reports:manage", args=[report.pk]),
     )
+
+
+def _new_report_summary(report: Report) -> str:
+    places = [t.name for t in (report.neighbourhood, report.district) if t is not None]
+    where = report.address or _("point %(lat).5f, %(lon).5f") % {"lat": report.lat, "lon": report.lon}
+    if places:
+        where += f" ({', '.join(places)})"
+    lines = [
+        _("Quoi : %(category)s (n°%(number)d)") % {"category": report.category.name, "number": report.pk},
+        _("Où : %(place)s") % {"place": where},
+        _("Quand : signalé le %(date)s") % {"date": format_when(report.created_at)},
+    ]
+    if report.due_at:
+        lines.append(_("Échéance : %(date)s") % {"date": format_when(report.due_at)})
+    if report.description:
+        lines += ["", report.description[:500]]
+    return "\n".join(lines)
 
 
 def _notify_followers(

@@ -9,6 +9,7 @@ def notify_service_of_new_report(report_id: int) -> None:
     from .models import Report
     from .services import notify_service_new
 
-    report = Report.objects.select_related("category").filter(pk=report_id).first()
+    related = ("category", "district", "neighbourhood")
+    report = Report.objects.select_related(*related).filter(pk=report_id).first()
     if report is not None and report.confirmed_at is not None:
         notify_service_new(report)
