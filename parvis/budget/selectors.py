@@ -148,7 +148,7 @@ def district_choice(user, campaign: Campaign) -> DistrictChoice | None:
 def review_queue(user):
     """What a reviewer sees: only projects assigned to their services (all, for an administrator)."""
     qs = Project.objects.filter(status=Status.SUBMITTED).select_related("campaign", "service", "envelope")
-    if not user.is_city_admin:
+    if not permissions.reviews_every_service(user):
         qs = qs.filter(service__members=user)
     return qs.prefetch_related(Prefetch("campaign__phases")).order_by("campaign", "title")
 

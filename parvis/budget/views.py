@@ -16,7 +16,7 @@ from parvis.core.models import Service
 from parvis.core.ratelimit import RateLimited, check_rate
 
 from . import ballots as ballot_rules
-from . import eligibility, exports, permissions, selectors, services
+from . import exports, permissions, selectors, services
 from .forms import (
     AssistedIdeaForm,
     CommentForm,
@@ -110,7 +110,7 @@ def project_detail(request, slug, pk):
         pk=pk,
         campaign=campaign,
     )
-    if project.is_hidden and not (request.user.is_authenticated and request.user.is_moderator):
+    if project.is_hidden and not permissions.can(request.user, "see_hidden", campaign):
         return render(request, "budget/hidden.html", {"project": project, "campaign": campaign}, status=410)
     user = request.user
     supported = user.is_authenticated and project.supports.filter(user=user).exists()
@@ -179,15 +179,13 @@ def project_comment(request, slug, pk):
 @login_required
 def idea_create(request, slug):
     campaign = selectors.campaign_get(slug)
-    form_class = AssistedIdeaForm if request.user.is_mediator else IdeaForm
-    form = form_class(request.POST or None, request.FILES or None)
-    if not permissions.can(request.user, "propose", campaign):
-        try:
-            permissions.ensure(request.user, "propose", campaign)
-        except PermissionDenied as exc:
-            return render(
-                request, "budget/message.html", {"campaign": campaign, "message": str(exc)}, status=403
-            )
+    assisted = permissions.can(request.user, "propose_assisted", campaign)
+    form = (AssistedIdeaForm if assisted else IdeaForm)(request.POST or None, request.FILES or None)
+    decision = permissions.can(request.user, "propose", campaign)
+    if not decision:
+        return render(
+            request, "budget/message.html", {"campaign": campaign, "message": decision.reason}, status=403
+        )
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
@@ -267,7 +265,7 @@ def vote_home(request, slug):
     envelopes = list(selectors.envelopes(campaign))
     districts = [e for e in envelopes if not e.is_citywide]
     user = request.user
-    problems = eligibility.eligibility_problems(user, campaign) if user.is_authenticated else []
+    problems = permissions.vote_problems(user, campaign)
     return render(
         request,
         "budget/vote_home.html",
@@ -592,8 +590,7 @@ def paper_entry(request, slug, envelope_slug):
 @login_required
 def review_queue(request, slug):
     campaign = selectors.campaign_get(slug)
-    if not (request.user.is_agent or request.user.is_city_admin):
-        raise PermissionDenied(_("Réservé aux agents de la ville."))
+    permissions.ensure(request.user, "review_queue", campaign)
     queue = [p for p in selectors.review_queue(request.user) if p.campaign_id == campaign.pk]
     return render(
         request,

@@ -95,6 +95,7 @@ NOT_VERIFIED = gettext_lazy(
 ROLE_REQUIRED = gettext_lazy("Votre rôle ne permet pas cette action.")
 PHASE_CLOSED = gettext_lazy("Cette action n'est pas possible à cette étape.")
 MODERATORS_ONLY = gettext_lazy("Réservé aux modérateurs.")
+MEDIATORS_ONLY = gettext_lazy("Seuls les médiateur·rices peuvent déposer une idée pour une autre personne.")
 AGENTS_ONLY = gettext_lazy("Cet espace est réservé aux agents de la ville.")
 ADMINS_ONLY = gettext_lazy("Réservé aux administrateurs de la ville.")
 
@@ -299,8 +300,15 @@ ELIGIBILITY: dict[str, Callable] = {}
 CONFIGURED = "configured"
 
 
-def register_eligibility(name: str, check: Callable) -> None:
+#: name -> (profile field, fn(user, scope) -> True when that field is what is missing): pages link to the
+#: field of the account page (``/compte/#id_<field>``) beside the reason.
+PROFILE_FIELDS: dict[str, tuple[str, Callable]] = {}
+
+
+def register_eligibility(name: str, check: Callable, profile_field: tuple | None = None) -> None:
     ELIGIBILITY[name] = check
+    if profile_field is not None:
+        PROFILE_FIELDS[name] = profile_field
 
 
 def age_on(birth: date, today: date) -> int:
@@ -314,10 +322,11 @@ def _min_age(user, scope) -> str | None:
         return None
     if user.birth_date is None:
         return _(
-            "Ouvert à partir de %(age)d ans : indiquez votre date de naissance dans « Mon compte »."
+            "Participation ouverte à partir de %(age)d ans : indiquez votre date de naissance dans "
+            "« Mon compte »."
         ) % {"age": minimum}
     if age_on(user.birth_date, timezone.localdate()) < minimum:
-        return _("Ouvert à partir de %(age)d ans.") % {"age": minimum}
+        return _("Participation ouverte à partir de %(age)d ans.") % {"age": minimum}
     return None
 
 
@@ -365,20 +374,53 @@ def _verified_resident(user, scope) -> str | None:
     return None if LEVELS[Level.VERIFIED_RESIDENT].predicate(user) else str(NOT_VERIFIED)
 
 
-register_eligibility("min_age", _min_age)
-register_eligibility("resident", _resident)
-register_eligibility("territory", _territory)
+def _no_birth_date(user, scope) -> bool:
+    return bool(getattr(scope, "min_age", None)) and user.birth_date is None
+
+
+def _no_home(user, scope) -> bool:
+    return not (user.home_district_id or user.home_neighbourhood_id)
+
+
+def _no_home_in_area(user, scope) -> bool:
+    area_of = getattr(scope, "residence_area", None)
+    area = area_of() if area_of else None
+    if area is None:
+        return False
+    if area.perimeter is not None:
+        return user.home_lat is None
+    return _no_home(user, scope)
+
+
+register_eligibility("min_age", _min_age, ("birth_date", _no_birth_date))
+register_eligibility("resident", _resident, ("home_address", _no_home))
+register_eligibility("territory", _territory, ("home_address", _no_home_in_area))
 register_eligibility(Level.VERIFIED_RESIDENT, _verified_resident)
 
 
-def eligibility_problems(user, scope, names: Iterable[str] = (CONFIGURED,)) -> list[str]:
-    """A message for every condition the person fails (empty: eligible). Unknown names fail closed."""
+def missing_profile_field(user, scope, names: Iterable[str]) -> str | None:
+    """The first account field one of these conditions needs and the person has left empty, or None."""
+    if not is_registered(user):
+        return None
+    for name in _expand(scope, names):
+        field_name, missing = PROFILE_FIELDS.get(name, (None, None))
+        if missing is not None and missing(user, scope):
+            return field_name
+    return None
+
+
+def _expand(scope, names: Iterable[str]) -> list[str]:
     expanded: list[str] = []
     for name in names:
         more = list(getattr(scope, "eligibility_checks", None) or []) if name == CONFIGURED else [name]
         expanded += [n for n in more if n not in expanded]
+    return expanded
+
+
+def eligibility_problems(user, scope, names: Iterable[str] = (CONFIGURED,)) -> list[str]:
+    """A message for every condition the person fails (empty: eligible). Unknown names fail closed."""
     problems = []
-    for name in expanded:
+    for name in _expand(scope, names):
         check = ELIGIBILITY.get(name)
         if check is None:
             problems.append(_("Condition de participation inconnue : %(name)s.") % {"name": name})

@@ -7,6 +7,7 @@ from parvis.core.collation import in_french_order
 from parvis.core.models import Territory, TerritoryLevel
 
 from .models import AnswerStatus, AuthorKind, ScopeKind, Theme, Vote
+from .permissions import proposes_for_others
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -101,13 +102,10 @@ class IdeaForm(forms.Form):
         if not consultation.map_enabled:
             for name in ("lat", "lon"):
                 del self.fields[name]
-        kinds = [
-            (k, label)
-            for k, label in AuthorKind.choices
-            if k != AuthorKind.ASSISTED or (user.is_authenticated and user.is_mediator)
-        ]
+        assisted = proposes_for_others(user)
+        kinds = [(k, label) for k, label in AuthorKind.choices if k != AuthorKind.ASSISTED or assisted]
         self.fields["author_kind"].choices = kinds
-        if not (user.is_authenticated and user.is_mediator):
+        if not assisted:
             del self.fields["assisted_for"]
             del self.fields["assisted_consent"]
         if editing:

@@ -203,6 +203,16 @@ class Consultation(models.Model):
     def phase_label(self):
         return Phase(self.phase).label
 
+    def residence_area(self):
+        """Where one must live to take part (core's ``territory`` eligibility), or None: open to all."""
+        from parvis.core.permissions import ResidenceArea
+
+        if self.participation != Participation.RESIDENTS or self.scope_kind == ScopeKind.CITY:
+            return None
+        if self.scope_kind == ScopeKind.PERIMETER:
+            return ResidenceArea(perimeter=self.perimeter)
+        return ResidenceArea(territory_ids=frozenset(t.pk for t in self.territories.all()))
+
 
 class Tag(models.Model):
     name = models.CharField(_("nom"), max_length=40)

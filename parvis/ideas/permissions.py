@@ -1,20 +1,21 @@
 """Who may do what on a consultation, in which phase: the single place that decides.
 
-Views, the API and services ask ``can(...)`` (to show or hide a button with its reason) or
-``ensure(...)`` (raises ``PermissionDenied`` with a French message).
+A table of action × role or participation level × phase (``RULES``), evaluated by core's permissions
+contract. Views, the API and services ask ``can(...)`` (to show or hide a button with its reason) or
+``ensure(...)`` (raises core's ``Refused``, a ``PermissionDenied`` with a French message and a status).
+Contributions need a confirmed e-mail address and the consultation's eligibility (minimum age,
+residence in the consultation's area), both from core's registries.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
-
-from django.core.exceptions import PermissionDenied
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from shapely.geometry import Point, shape
+from django.utils.translation import gettext_lazy
 
-from .models import Consultation, Idea, Participation, Phase, ScopeKind
+from parvis.core import permissions as core
+from parvis.core.permissions import Level, Role, Rule
+
+from .models import Consultation, Idea, Phase
 
 
 class Action:
@@ -32,161 +33,105 @@ class Action:
     ALL = (PROPOSE, PROPOSE_ASSISTED, EDIT, COMMENT, SUPPORT, FOLLOW, ANSWER, MODERATE, STATEMENT, VOTE)
 
 
-#: The phases in which each action is open (besides who may do it).
-OPEN_PHASES = {
-    Action.PROPOSE: {Phase.IDEAS},
-    Action.PROPOSE_ASSISTED: {Phase.IDEAS},
-    Action.EDIT: {Phase.IDEAS, Phase.DISCUSSION},
-    Action.COMMENT: {Phase.IDEAS, Phase.DISCUSSION},
-    Action.SUPPORT: {Phase.IDEAS, Phase.DISCUSSION},
-    Action.FOLLOW: {Phase.IDEAS, Phase.DISCUSSION, Phase.CLOSED, Phase.ANSWER},
-    Action.ANSWER: {Phase.IDEAS, Phase.DISCUSSION, Phase.CLOSED, Phase.ANSWER},
-    Action.MODERATE: set(Phase.values),
-    Action.STATEMENT: {Phase.IDEAS, Phase.DISCUSSION},
-    Action.VOTE: {Phase.IDEAS, Phase.DISCUSSION},
-}
-
-#: Actions that are contributions: they need a confirmed e-mail and the consultation's eligibility.
-CONTRIBUTIONS = {Action.PROPOSE, Action.COMMENT, Action.SUPPORT, Action.STATEMENT, Action.VOTE}
-
-
-@dataclass(frozen=True)
-class Decision:
-    allowed: bool
-    reason: str = ""
-
-    def __bool__(self):
-        return self.allowed
-
-
-ALLOW = Decision(True)
-
-
-def _phase_message(action: str, phase: str) -> str:
-    if phase == Phase.UPCOMING:
+def _phase_message(context) -> str:
+    if context.phase == Phase.UPCOMING:
         return _("La consultation n'est pas encore ouverte.")
-    if action in {Action.PROPOSE, Action.PROPOSE_ASSISTED}:
+    if context.action in {Action.PROPOSE, Action.PROPOSE_ASSISTED}:
         return _("Le dépôt des idées est terminé.")
-    if action == Action.EDIT:
+    if context.action == Action.EDIT:
         return _("Les idées ne peuvent plus être modifiées : la discussion est terminée.")
     return _("La discussion est terminée.")
 
 
-def age_on(birth: date, today: date) -> int:
-    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+def _author_edits(context) -> str | None:
+    if context.obj is None or context.obj.author_id != context.user.pk:
+        return _("Seule la personne qui a déposé cette idée peut la modifier.")
+    return None
+
+
+def _support_open(context) -> str | None:
+    idea = context.obj
+    if idea is not None and idea.threshold_deadline is not None and context.now >= idea.threshold_deadline:
+        return _("Le délai pour soutenir cette idée est écoulé.")
+    return None
+
+
+def _opinion_map(context) -> str | None:
+    if not context.scope.opinion_map_enabled:
+        return _("Cette consultation n'a pas de carte des opinions.")
+    return None
+
+
+OPEN = frozenset({Phase.IDEAS, Phase.DISCUSSION})
+AFTER_START = frozenset({Phase.IDEAS, Phase.DISCUSSION, Phase.CLOSED, Phase.ANSWER})
+ELIGIBILITY = ("min_age", "territory")
+
+
+def _contribution(phases, **rule) -> Rule:
+    return Rule(phases=phases, contribution=True, phase_message=_phase_message, **rule)
+
+
+RULES: dict[str, Rule] = {
+    Action.PROPOSE: _contribution(frozenset({Phase.IDEAS}), eligibility=ELIGIBILITY),
+    Action.PROPOSE_ASSISTED: _contribution(
+        frozenset({Phase.IDEAS}),
+        roles=frozenset({Role.MEDIATOR}),
+        role_message=core.MEDIATORS_ONLY,
+    ),
+    Action.EDIT: _contribution(OPEN, check=_author_edits),
+    Action.COMMENT: _contribution(OPEN, eligibility=ELIGIBILITY),
+    Action.SUPPORT: _contribution(OPEN, eligibility=ELIGIBILITY, check=_support_open),
+    Action.STATEMENT: _contribution(OPEN, eligibility=ELIGIBILITY, check=_opinion_map),
+    Action.VOTE: _contribution(OPEN, eligibility=ELIGIBILITY, check=_opinion_map),
+    Action.FOLLOW: Rule(level=Level.REGISTERED, phases=AFTER_START, phase_message=_phase_message),
+    Action.ANSWER: Rule(
+        roles=frozenset({Role.AGENT}),
+        phases=AFTER_START,
+        phase_message=_phase_message,
+        role_message=gettext_lazy("Seuls les agents de la ville peuvent répondre."),
+    ),
+    Action.MODERATE: Rule(roles=frozenset({Role.MODERATOR}), role_message=core.MODERATORS_ONLY),
+}
+
+
+def can(user, action: str, consultation: Consultation | None = None, idea: Idea | None = None, *, now=None):
+    """May ``user`` do ``action`` in ``consultation`` (on ``idea``) now? A ``Decision`` with the reason.
+    Actions open in every phase (moderation) need no consultation."""
+    rule = RULES[action]
+    phase = consultation.phase_at(now) if rule.phases is not None else None
+    return core.evaluate(RULES, user, action, scope=consultation, obj=idea, phase=phase, now=now)
+
+
+def ensure(user, action: str, consultation: Consultation | None = None, idea: Idea | None = None) -> None:
+    core.ensure(can(user, action, consultation, idea))
 
 
 def missing_profile_field(user, consultation: Consultation) -> str | None:
-    """The account's profile field this consultation needs and the person has not filled in, or None.
-
-    Pages link to that field (``/compte/#id_<field>``) beside the reason ``eligibility_problem`` gives.
-    """
-    if user is None or not user.is_authenticated:
-        return None
-    if consultation.min_age and user.birth_date is None:
-        return "birth_date"
-    if consultation.participation == Participation.RESIDENTS and consultation.scope_kind != ScopeKind.CITY:
-        if consultation.scope_kind == ScopeKind.PERIMETER:
-            declared = user.home_lat is not None
-        else:
-            declared = user.home_neighbourhood_id is not None or user.home_district_id is not None
-        if not declared:
-            return "home_address"
-    return None
+    """The account's profile field this consultation needs and the person has not filled in, or None:
+    pages link to it (``/compte/#id_<field>``) beside the reason ``can`` gives."""
+    return core.missing_profile_field(user, consultation, ELIGIBILITY)
 
 
-def eligibility_problem(user, consultation: Consultation) -> str | None:
-    """Why this person may not take part in this consultation, or None."""
-    if consultation.min_age:
-        if user.birth_date is None:
-            return _(
-                "Cette consultation est ouverte à partir de %(age)d ans : indiquez votre date de naissance "
-                "dans votre compte."
-            ) % {"age": consultation.min_age}
-        if age_on(user.birth_date, timezone.localdate()) < consultation.min_age:
-            return _("Cette consultation est ouverte à partir de %(age)d ans.") % {
-                "age": consultation.min_age
-            }
-    if consultation.participation == Participation.RESIDENTS and consultation.scope_kind != ScopeKind.CITY:
-        if not lives_in_scope(user, consultation):
-            return _(
-                "Cette consultation est réservée aux habitant·es du périmètre concerné : indiquez votre "
-                "quartier dans votre compte."
-            )
-    return None
+def sees_pending(user) -> bool:
+    """Moderators see contributions awaiting moderation everywhere; others only their own."""
+    return bool(can(user, Action.MODERATE))
 
 
-def lives_in_scope(user, consultation: Consultation) -> bool:
-    if consultation.scope_kind == ScopeKind.PERIMETER:
-        if user.home_lat is None or user.home_lon is None:
-            return False
-        return shape(consultation.perimeter).contains(Point(user.home_lon, user.home_lat))
-    ids = {t.pk for t in consultation.territories.all()}
-    home = {user.home_neighbourhood_id, user.home_district_id} - {None}
-    if home & ids:
-        return True
-    neighbourhood = user.home_neighbourhood
-    return neighbourhood is not None and neighbourhood.parent_id in ids
+def proposes_for_others(user) -> bool:
+    """Mediators get the fields to submit an idea for someone met in person (the phase is for ``can``)."""
+    return core.is_mediator(user)
 
 
-def can(user, action: str, consultation: Consultation, idea: Idea | None = None, *, now=None) -> Decision:
-    phase = consultation.phase_at(now)
-    if user is None or not user.is_authenticated:
-        return Decision(False, _("Connectez-vous pour participer."))
-    if user.is_blocked or user.deleted_at:
-        return Decision(False, _("Votre compte est bloqué : vous ne pouvez plus contribuer."))
-    if action == Action.MODERATE:
-        return ALLOW if user.is_moderator else Decision(False, _("Réservé aux modérateurs."))
-    if phase not in OPEN_PHASES[action]:
-        return Decision(False, _phase_message(action, phase))
-    if action == Action.ANSWER:
-        return (
-            ALLOW if user.is_agent else Decision(False, _("Seuls les agents de la ville peuvent répondre."))
-        )
-    if action == Action.FOLLOW:
-        return ALLOW
-    if not user.email_confirmed:
-        return Decision(
-            False,
-            _(
-                "Confirmez votre adresse e-mail (lien reçu à l'inscription) avant votre "
-                "première contribution."
-            ),
-        )
-    if action == Action.PROPOSE_ASSISTED:
-        return (
-            ALLOW
-            if user.is_mediator
-            else Decision(
-                False, _("Seuls les médiateur·rices peuvent déposer une idée pour une autre personne.")
-            )
-        )
-    if action == Action.EDIT:
-        if idea is None or idea.author_id != user.pk:
-            return Decision(False, _("Seule la personne qui a déposé cette idée peut la modifier."))
-        return ALLOW
-    if action in {Action.STATEMENT, Action.VOTE} and not consultation.opinion_map_enabled:
-        return Decision(False, _("Cette consultation n'a pas de carte des opinions."))
-    if action == Action.SUPPORT and idea is not None and idea.threshold_deadline is not None:
-        if (now or timezone.now()) >= idea.threshold_deadline:
-            return Decision(False, _("Le délai pour soutenir cette idée est écoulé."))
-    if action in CONTRIBUTIONS:
-        problem = eligibility_problem(user, consultation)
-        if problem:
-            return Decision(False, problem)
-    return ALLOW
-
-
-def ensure(user, action: str, consultation: Consultation, idea: Idea | None = None) -> None:
-    decision = can(user, action, consultation, idea)
-    if not decision:
-        raise PermissionDenied(decision.reason)
+def sees_answer_queue(user) -> bool:
+    """The list of ideas waiting for the city's answer, for agents."""
+    return core.is_agent(user)
 
 
 def can_see_idea(user, idea: Idea) -> bool:
     """Pending or rejected ideas are seen by their author and moderators; hidden ones show their reason."""
     if idea.status == "published":
         return True
-    if user is None or not user.is_authenticated:
+    if core.is_anonymous(user):
         return False
-    return user.is_moderator or idea.author_id == user.pk
+    return core.is_moderator(user) or idea.author_id == user.pk
+

@@ -24,7 +24,7 @@ from django.db.models.expressions import RawSQL
 from parvis.core.models import Territory, TerritoryLevel
 from parvis.core.territories import in_code_order
 
-from . import rules
+from . import permissions, rules
 from .models import (
     AnswerStatus,
     Comment,
@@ -246,7 +246,7 @@ class CommentNode:
 def comment_tree(idea: Idea, user) -> list[CommentNode]:
     """Comments and their replies in two levels; pending ones only for their author and moderators."""
     qs = Comment.objects.filter(idea=idea).select_related("author")
-    if not (user.is_authenticated and user.is_moderator):
+    if not permissions.sees_pending(user):
         visible = Q(status=Status.PUBLISHED)
         if user.is_authenticated:
             visible |= Q(author=user, status=Status.PENDING)

@@ -22,7 +22,7 @@ from parvis.core.ratelimit import RateLimited, check_rate
 from . import selectors, services
 from .forms import AnswerForm, CommentForm, IdeaForm, RejectForm, StatementForm, VoteForm
 from .models import Comment, Consultation, Idea, Phase, Statement, Status, Theme
-from .permissions import Action, can, can_see_idea, missing_profile_field
+from .permissions import Action, can, can_see_idea, ensure, missing_profile_field, sees_answer_queue
 
 PAGE_SIZE = 20
 SEED_COOKIE = "parvis_ideas_seed"
@@ -69,12 +69,12 @@ def index(request):
             else "past"
         )
         groups[key].append(c)
-    awaiting = (
-        list(selectors.ideas_awaiting_answer()[:50])
-        if request.user.is_authenticated and request.user.is_agent
-        else []
+    awaiting = list(selectors.ideas_awaiting_answer()[:50]) if sees_answer_queue(request.user) else []
+    return render(
+        request,
+        "ideas/index.html",
+        {"groups": groups, "awaiting": awaiting, "can_moderate": can(request.user, Action.MODERATE)},
     )
-    return render(request, "ideas/index.html", {"groups": groups, "awaiting": awaiting})
 
 
 def consultation(request, slug):
@@ -232,10 +232,10 @@ def idea_detail(request, pk, *, comment_form=None, status=200):
         "can_follow": can(user, Action.FOLLOW, c, idea),
         "can_edit": can(user, Action.EDIT, c, idea),
         "can_answer": can(user, Action.ANSWER, c, idea),
-        "is_moderator": can(user, Action.MODERATE, c),
+        "can_moderate": can(user, Action.MODERATE, c),
         "revisions": idea.revisions.select_related("editor")[:20],
     }
-    if context["is_moderator"]:
+    if context["can_moderate"]:
         context["history"] = list(audit_history(idea)[:50])
     elif idea.is_hidden:
         status = 410  # the page says it was hidden and why (decision 0141)
@@ -488,8 +488,7 @@ MODERATED = {"idee": Idea, "commentaire": Comment, "affirmation": Statement}
 
 @login_required
 def moderation(request):
-    if not request.user.is_moderator:
-        raise PermissionDenied(_("Réservé aux modérateurs."))
+    ensure(request.user, Action.MODERATE)
     pending = selectors.pending_contributions()
     return render(request, "ideas/moderation.html", {"pending": pending, "reject_form": RejectForm()})
 

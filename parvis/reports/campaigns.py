@@ -13,7 +13,7 @@ from parvis.core import territories
 from parvis.core.models import User
 
 from .models import Campaign, Comment, Contribution, Report, Support
-from .permissions import ensure_can_participate
+from .permissions import ensure_can_manage_campaign, ensure_can_participate
 
 
 def campaign_geometry(campaign: Campaign):
@@ -113,12 +113,7 @@ def comment_create(*, contribution: Contribution, author: User, body: str) -> Co
 
 
 def campaign_close(*, campaign: Campaign, actor: User, statement: str) -> Campaign:
-    from .permissions import can_manage_campaign
-
-    if not can_manage_campaign(actor):
-        from django.core.exceptions import PermissionDenied
-
-        raise PermissionDenied(_("Seuls les agents de la ville publient le bilan d'une campagne."))
+    ensure_can_manage_campaign(actor)
     statement = (statement or "").strip()
     if not statement:
         raise ValidationError(_("Le bilan est vide."))

@@ -10,7 +10,7 @@ from django.db.models.functions import Cast, Floor
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import rules
+from . import permissions, rules
 from .models import CLOSED_STATUSES, OPEN_STATUSES, Category, Report, Status
 
 MAP_POINT_LIMIT = 800
@@ -250,7 +250,7 @@ def queue(user, f: QueueFilters):
     )
     if f.service:
         qs = qs.filter(service_id=f.service)
-    elif not user.is_city_admin:
+    elif not permissions.sees_every_service(user):
         qs = qs.filter(service_id__in=list(user.services.values_list("id", flat=True)))
     if f.district:
         qs = qs.filter(district__code=f.district)

@@ -41,6 +41,7 @@ from .models import (
     Thanks,
 )
 from .permissions import (
+    can_be_assigned,
     ensure_back_office,
     ensure_can_configure_categories,
     ensure_can_manage,
@@ -905,9 +906,7 @@ def report_assign(*, report: Report, actor: User, agent: User | None) -> Report:
     report = _locked(report)
     ensure_can_manage(actor, report)
     if agent is not None:
-        if not agent.is_agent or (
-            report.service_id and not agent.services.filter(pk=report.service_id).exists()
-        ):
+        if not can_be_assigned(agent, report):
             raise ValidationError(_("Cette personne n'est pas agent du service chargé du signalement."))
     report.assigned_to = agent
     report.updated_at = timezone.now()

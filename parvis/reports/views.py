@@ -27,12 +27,16 @@ from . import selectors, services
 from .forms import ProposalForm, ReportForm, StatusForm
 from .models import Campaign, Category, Contribution, Report, Status
 from .permissions import (
+    Action,
     can_configure_categories,
     can_manage,
+    can_manage_campaign,
     can_see,
-    can_use_back_office,
+    ensure,
     ensure_back_office,
     ensure_can_configure_categories,
+    feedback_open,
+    sees_every_service,
 )
 
 
@@ -136,8 +140,8 @@ def report_new(request, code):
     if category is None:
         raise Http404(_("Catégorie inconnue."))
     on_behalf = request.GET.get("pour") == "1" or request.POST.get("on_behalf") == "1"
-    if on_behalf and not can_use_back_office(request.user):
-        raise PermissionDenied(_("Cet espace est réservé aux agents de la ville."))
+    if on_behalf:
+        ensure(request.user, Action.REPORT_ON_BEHALF)
     questions = list(category.questions.all())
     anonymous = not request.user.is_authenticated
     duplicates = []
@@ -287,7 +291,11 @@ def report_followup(request, token):
     return render(
         request,
         "reports/followup.html",
-        {"report": report, "events": [e for e in report.events.all() if e.public]},
+        {
+            "report": report,
+            "events": [e for e in report.events.all() if e.public],
+            "feedback": feedback_open(report),
+        },
         status=status,
     )
 
@@ -316,6 +324,7 @@ def report_detail(request, pk):
             "events": events,
             "following": selectors.is_following(report, request.user),
             "can_manage": can_manage(request.user, report),
+            "feedback": feedback_open(report),
             "before_photos": [p for p in report.photos.all() if p.kind == "before"],
             "after_photos": [p for p in report.photos.all() if p.kind == "after"],
             "answers": _answers_display(report),
@@ -487,7 +496,7 @@ def agent_queue(request):
         messages.error(request, _errors(exc))
         qs = selectors.queue(request.user, selectors.QueueFilters())
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    services_qs = Service.objects.all() if request.user.is_city_admin else request.user.services.all()
+    services_qs = Service.objects.all() if sees_every_service(request.user) else request.user.services.all()
     return render(
         request,
         "reports/agent_queue.html",
@@ -555,8 +564,7 @@ def agent_report(request, pk):
     report = selectors.report_detail(pk)
     if report is None:
         raise Http404
-    if not can_manage(request.user, report):
-        raise PermissionDenied(_("Seuls les agents du service chargé de ce signalement peuvent le traiter."))
+    ensure(request.user, Action.MANAGE, report)
     form = StatusForm(initial={"status": report.status})
     if request.method == "POST":
         action = request.POST.get("action")
@@ -742,7 +750,7 @@ def campaign_list(request):
 
 def _campaign(slug, user):
     campaign = get_object_or_404(Campaign.objects.select_related("category"), slug=slug)
-    if not campaign.published and not (user.is_authenticated and user.is_agent):
+    if not campaign.published and not can_manage_campaign(user):
         raise Http404
     return campaign
 
@@ -788,6 +796,7 @@ def campaign_detail(request, slug):
             "proposals": proposals,
             "form": form,
             "is_open": campaign.is_open(),
+            "can_manage_campaign": can_manage_campaign(request.user),
             "perimeter": json.dumps(mapping(geometry)) if geometry is not None else "",
             "heat": json.dumps(results["points"][:5000]),
         },

@@ -177,12 +177,12 @@ def test_eligibility_checks(vote):
 
 
 def test_pluggable_check():
-    from parvis.budget import eligibility
+    from parvis.core import permissions as eligibility
 
     campaign = make_campaign(open_phase="vote", eligibility_checks=["resident", "citizen_card"])
     voter = make_voter()
     assert any("inconnue" in m for m in eligibility.eligibility_problems(voter, campaign))
-    eligibility.register(
+    eligibility.register_eligibility(
         "citizen_card", lambda user, c: None if user.display_name == "OK" else "Carte requise."
     )
     try:
@@ -190,7 +190,7 @@ def test_pluggable_check():
         voter.display_name = "OK"
         assert eligibility.eligibility_problems(voter, campaign) == []
     finally:
-        eligibility.CHECKS.pop("citizen_card")
+        eligibility.ELIGIBILITY.pop("citizen_card")
 
 
 def test_anonymous_and_agents_roles():

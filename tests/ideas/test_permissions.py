@@ -6,9 +6,11 @@ import pytest
 from django.utils import timezone
 
 from parvis.core.models import Role, TerritoryLevel
+from parvis.core.permissions import BLOCKED, CONFIRM_EMAIL
 from parvis.ideas.models import Participation, ScopeKind
-from parvis.ideas.permissions import Action, can
+from parvis.ideas.permissions import RULES, Action, can
 from tests.factories import make_territory, make_user, square
+from tests.permissions_matrix import BY_NAME, expected, make_persona
 
 from .factories import make_consultation, make_idea
 
@@ -151,3 +153,29 @@ def test_support_closes_at_the_threshold_deadline(world):
         users["resident"], Action.SUPPORT, consultation, idea, now=AT["ideas"] + timedelta(seconds=1)
     )
     assert can(users["resident"], Action.SUPPORT, consultation, idea, now=AT["ideas"] - timedelta(seconds=1))
+
+
+# Generated from the table: every persona × every phase × every action of ``permissions.RULES``.
+
+
+@pytest.mark.parametrize("phase", list(AT))
+def test_matrix_from_the_table(world, phase):
+    consultation, users, _idea = world
+    district = consultation.territories.get()
+    for name in BY_NAME:
+        user = make_persona(name, home_district=district, birth_date=date(1990, 1, 1))
+        own_idea = make_idea(consultation=consultation, author=user if user.is_authenticated else None)
+        for action, rule in RULES.items():
+            decision = can(user, action, consultation, own_idea, now=AT[phase])
+            assert decision.allowed is expected(rule, BY_NAME[name], phase), (name, phase, action)
+            if not decision:
+                assert decision.reason
+                assert decision.status == (401 if name == "anonymous" else 403)
+
+
+def test_same_refusals_as_every_module(world):
+    consultation, users, idea = world
+    unconfirmed = can(users["unconfirmed"], Action.PROPOSE, consultation, now=AT["ideas"])
+    assert unconfirmed.reason == str(CONFIRM_EMAIL)
+    assert can(users["blocked"], Action.FOLLOW, consultation, now=AT["ideas"]).reason == str(BLOCKED)
+    assert can(None, Action.SUPPORT, consultation, idea, now=AT["ideas"]).status == 401
