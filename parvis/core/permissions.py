@@ -11,7 +11,7 @@ touching the apps:
 - participation levels (``LEVELS``): anonymous < registered < e-mail confirmed < verified resident;
   ``register_level`` replaces a level's predicate (the citizen card provides "verified resident");
 - ``CONTRIBUTION_CHECKS``: run before every action a table marks ``contribution=True``; e-mail
-  confirmation is the first (the participation charter will be the next);
+  confirmation is the first, the participation charter (``core.charter``) the next;
 - ``ELIGIBILITY``: named conditions (``min_age``, ``resident``, ``territory``, ``verified_resident``)
   that a rule requires by name and that a campaign or consultation configures;
 - staff roles (``ROLES``) and the staff spaces (``SPACES``) that the navigation shows.
