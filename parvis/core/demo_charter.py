@@ -4,7 +4,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from .models import CharterAcceptance, CharterVersion, Role, User
+from . import permissions
+from .models import CharterAcceptance, CharterVersion, User
 
 TITLE = "Charte de la participation citoyenne"
 
@@ -73,8 +74,6 @@ CHANGES = (
     "vers les quartiers populaires, ateliers, droit de contester une modération."
 )
 
-STAFF_ROLES = {Role.AGENT, Role.MODERATOR, Role.MEDIATOR, Role.ADMIN}
-
 
 def load_demo_charter(emails) -> None:
     """Version 1 a year ago, accepted by every demo account; version 2 now, accepted by the staff only, so
@@ -90,5 +89,5 @@ def load_demo_charter(emails) -> None:
         CharterAcceptance.objects.get_or_create(
             user=user, version=v1, defaults={"accepted_at": v1.published_at + timedelta(days=30)}
         )
-        if user.role in STAFF_ROLES:
+        if permissions.has_role(user, *permissions.ROLES):  # the staff accounts
             CharterAcceptance.objects.get_or_create(user=user, version=v2)
