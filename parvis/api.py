@@ -1,7 +1,4 @@
-"""The JSON API: one NinjaAPI; each domain app that has an ``api.py`` with a ``router`` is mounted."""
-
-import importlib
-import importlib.util
+"""The JSON API: one NinjaAPI; each installed module's ``api_router`` (manifest) is mounted at its label."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -10,27 +7,35 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
 
-from parvis.core import permissions
+from parvis.core import modules, permissions
 from parvis.core.api import account_router
 from parvis.core.api import router as territories_router
 from parvis.core.ratelimit import RateLimited
 
-DOMAIN_APPS = ["ideas", "budget", "reports", "opendata", "workshops", "jobs", "commitments"]
+
+def mount_routers(api: NinjaAPI) -> NinjaAPI:
+    """Mount the core's routers, then each installed module's ``api_router`` at ``/<label>``.
+
+    Called once below; a test that installs a module calls it on a fresh ``NinjaAPI`` (routers can be
+    mounted on several APIs), since this one is built when the URLconf is imported.
+    """
+    api.add_router("/territories", territories_router)
+    api.add_router("/account", account_router)
+    for prefix, router in modules.api_routers():
+        api.add_router(prefix, router)
+    return api
+
 
 api = NinjaAPI(
     title="Parvis API",
     version="1",
-    description="API de Parvis : territoires, idées, budget participatif, signalements. "
+    description="API de Parvis : les territoires, le compte et chaque module installé. "
     "Authentification par session ou par jeton personnel (`Authorization: Bearer …`).",
     urls_namespace="api",
     docs_url="/docs",
     openapi_url="/openapi.json",
 )
-api.add_router("/territories", territories_router)
-api.add_router("/account", account_router)
-for _app in DOMAIN_APPS:
-    if importlib.util.find_spec(f"parvis.{_app}") and importlib.util.find_spec(f"parvis.{_app}.api"):
-        api.add_router(f"/{_app}", importlib.import_module(f"parvis.{_app}.api").router)
+mount_routers(api)
 
 
 def _messages(exc: ValidationError) -> str:

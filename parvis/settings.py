@@ -51,6 +51,17 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 PARVIS_SITE_URL = os.environ.get("PARVIS_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 PARVIS_CITY_NAME = os.environ.get("PARVIS_CITY_NAME", "Paris")
 
+#: The modules of this installation: each declares itself once, with a manifest on its AppConfig
+#: (``parvis.core.modules``); URLs, API, navigation, home page and notifications follow from this list.
+#: ``PARVIS_MODULES`` (comma-separated app names) adds modules installed beside Parvis.
+PARVIS_MODULES = [
+    "parvis.ideas",
+    "parvis.budget",
+    "parvis.reports",
+    "parvis.workshops",
+    *env_list("PARVIS_MODULES", ""),
+]
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -63,10 +74,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "parvis.core",
-    "parvis.ideas",
-    "parvis.budget",
-    "parvis.reports",
-    "parvis.workshops",
+    *PARVIS_MODULES,
 ]
 
 MIDDLEWARE = [

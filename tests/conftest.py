@@ -96,3 +96,23 @@ def page(_playwright_browser, live_server, settings):
     pg.base_url = live_server.url
     yield pg
     context.close()
+
+
+@pytest.fixture
+def extra_module(monkeypatch):
+    """Install a module in the registry for one test: ``extra_module(ModuleManifest(...), label=...)``.
+
+    For what is read on each call (notification kinds, personal data, moderation hooks, demo, home cards,
+    navigation of already-mounted URLs). URLs and the API are built at import: tests/modules/ covers them
+    with a settings module that installs a sample app (see tests/modules/test_registry.py).
+    """
+    from parvis.core import modules
+
+    original = modules.installed
+
+    def install(manifest, *, label="sample", only=False):
+        module = modules.Module(label, f"tests.modules.{label}", manifest)
+        monkeypatch.setattr(modules, "installed", lambda: [*([] if only else original()), module])
+        return module
+
+    return install

@@ -1,49 +1,37 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from parvis.core.modules import ExportEntry, ModuleManifest, NavEntry
+
 
 class BudgetConfig(AppConfig):
     name = "parvis.budget"
     label = "budget"
     verbose_name = _("Budget participatif")
-
-    def ready(self):
-        from parvis.core import accounts
-
-        accounts.EXPORTERS["budget"] = _export
-
-
-def _export(user) -> dict:
-    """The person's ideas, comments, supports and ballots (personal-data export)."""
-    from .models import Ballot, Comment, DistrictChoice, Project, Support
-
-    return {
-        "ideas": [
-            {
-                "id": p.pk,
-                "campaign": p.campaign.slug,
-                "title": p.title,
-                "body": p.body,
-                "created_at": p.created_at.isoformat(),
-            }
-            for p in Project.objects.filter(author=user).select_related("campaign")
-        ],
-        "comments": [
-            {"project": c.project_id, "body": c.body, "created_at": c.created_at.isoformat()}
-            for c in Comment.objects.filter(author=user)
-        ],
-        "supports": list(Support.objects.filter(user=user).values_list("project_id", flat=True)),
-        "district_choices": [
-            {"campaign": d.campaign.slug, "envelope": d.envelope.slug}
-            for d in DistrictChoice.objects.filter(voter=user).select_related("campaign", "envelope")
-        ],
-        "ballots": [
-            {
-                "campaign": b.envelope.campaign.slug,
-                "envelope": b.envelope.slug,
-                "choices": b.choices,
-                "updated_at": b.updated_at.isoformat(),
-            }
-            for b in Ballot.objects.filter(voter=user).select_related("envelope__campaign")
-        ],
-    }
+    manifest = ModuleManifest(
+        url_prefix="budget/",
+        api_router="parvis.budget.api:router",
+        navigation=NavEntry(_("Budget participatif"), "budget:index", order=20),
+        description=_("Chaque année, décidez de l'usage d'une part du budget d'investissement."),
+        home_card="parvis.budget.home:card",
+        notification_kinds={
+            "budget.comment": _("Commentaires sur mes projets du budget participatif"),
+            "budget.feasible": _("Mes idées retenues pour le vote du budget participatif"),
+            "budget.unfeasible": _("Mes idées non retenues au budget participatif"),
+            "budget.merged": _("Fusion de mes idées du budget participatif"),
+            "budget.split": _("Découpage de mes idées du budget participatif"),
+            "budget.followup": _("Avancement des projets du budget participatif que je soutiens"),
+        },
+        personal_data_export="parvis.budget.personal_data:export",
+        personal_data_anonymise="parvis.budget.personal_data:anonymise",
+        exports=(
+            ExportEntry(
+                _("Résultats d'une enveloppe (format Pabulib)"), "budget:pabulib", ("pb",), per="envelope"
+            ),
+            ExportEntry(_("Inclusion par quartier"), "budget:inclusion", ("csv",), per="campaign"),
+            ExportEntry(
+                _("Carte des projets d'une campagne"), "budget:projects_geojson", ("geojson",), per="campaign"
+            ),
+        ),
+        demo="parvis.budget.demo:load",
+    )

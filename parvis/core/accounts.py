@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import territories
+from . import modules, territories
 from .audit import audit_record
 from .models import (
     ApiToken,
@@ -33,11 +33,6 @@ from .tasks import send_email
 
 CONFIRM_SALT = "parvis.email-confirm"
 CONFIRM_MAX_AGE = 60 * 60 * 24 * 7
-
-#: Modules register a callable(user) -> dict with the personal data they hold, for the export.
-EXPORTERS: dict[str, callable] = {}
-#: Modules register a callable(user) -> None that anonymises what they hold, for deletion.
-ANONYMISERS: dict[str, callable] = {}
 
 
 def user_signup(*, email: str, password: str, display_name: str = "", language: str = "fr") -> User:
@@ -320,7 +315,8 @@ def user_export(user: User) -> dict:
             for f in user.flags.all()
         ],
     }
-    for name, exporter in EXPORTERS.items():
+    # Each module's part, from its manifest's ``personal_data_export``, under the module's label.
+    for name, exporter in modules.personal_data_exporters():
         data[name] = exporter(user)
     return data
 
@@ -328,7 +324,7 @@ def user_export(user: User) -> dict:
 @transaction.atomic
 def user_delete(*, user: User, actor: User | None = None) -> None:
     """Remove personal data; public contributions stay, credited to « Compte supprimé »."""
-    for anonymiser in ANONYMISERS.values():
+    for _name, anonymiser in modules.personal_data_anonymisers():
         anonymiser(user)
     Notification.objects.filter(recipient=user).delete()
     NotificationPreference.objects.filter(user=user).delete()

@@ -1,35 +1,6 @@
 from django.conf import settings
-from django.urls import NoReverseMatch, reverse
-from django.utils.translation import gettext_lazy as _
 
-MODULES = [
-    ("ideas:index", _("Idées")),
-    ("budget:index", _("Budget participatif")),
-    ("reports:index", _("Signalements")),
-    ("opendata:index", _("Données ouvertes")),
-    ("workshops:index", _("Ateliers")),
-    ("jobs:index", _("Emploi")),
-    ("commitments:index", _("Engagements")),
-]
-
-
-def available_modules(current_path: str = "") -> list[dict]:
-    """The modules installed in this city, for navigation and the home page."""
-    items = []
-    for name, label in MODULES:
-        try:
-            url = reverse(name)
-        except NoReverseMatch:
-            continue
-        items.append(
-            {
-                "name": name.split(":")[0],
-                "url": url,
-                "label": label,
-                "active": bool(current_path) and current_path.startswith(url),
-            }
-        )
-    return items
+from . import modules
 
 
 def parvis(request):
@@ -45,7 +16,8 @@ def parvis(request):
         "PARVIS_TILE_ATTRIBUTION": settings.PARVIS_TILE_ATTRIBUTION,
         "PARVIS_MAP_CENTER": settings.PARVIS_MAP_CENTER,
         "PARVIS_MAP_ZOOM": settings.PARVIS_MAP_ZOOM,
-        "parvis_modules": available_modules(request.path),
+        # The installed modules' header links, from their manifests (core/_module_nav.html).
+        "parvis_modules": modules.navigation(request.path),
         "unread_notifications": unread,
         "PARVIS_IS_DEMO": settings.PARVIS_IS_DEMO,
     }

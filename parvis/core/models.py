@@ -166,7 +166,7 @@ class Territory(models.Model):
 
 
 class Service(models.Model):
-    """A city service: a group of agents that handles reports, reviews projects, answers ideas."""
+    """A city service: a group of agents that handles what residents send and answers them."""
 
     code = models.SlugField(_("code"), max_length=64, unique=True)
     name = models.CharField(_("nom"), max_length=200)

@@ -14,27 +14,21 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import permissions
+from . import modules, permissions
 from .audit import audit_record
 from .models import Flag, FlagReason, Moderated, User
 
-#: Functions called as ``fn(target, hidden)`` by ``content_hide`` (``hidden=True``) and
-#: ``content_unhide`` (``hidden=False``), inside their transaction, after the target is saved.
-#: A module whose contributions feed denormalised counters (an idea's comment count, …) registers
-#: one in its ``AppConfig.ready()`` through ``register_moderation_hook``, so that hiding from the
-#: core queue keeps them right; the core itself imports no app. A hook that raises rolls the
-#: whole decision back. Explicit calls instead of signals, as the house style asks.
-AFTER_HIDE: list = []
-
-
-def register_moderation_hook(fn) -> None:
-    """Register ``fn(target, hidden: bool)``; registering the same function twice has no effect."""
-    if fn not in AFTER_HIDE:
-        AFTER_HIDE.append(fn)
-
 
 def _run_hooks(target: Moderated, hidden: bool) -> None:
-    for fn in list(AFTER_HIDE):
+    """Call every module's ``moderation_hooks`` (manifest) as ``fn(target, hidden)``.
+
+    ``content_hide`` (``hidden=True``) and ``content_unhide`` (``hidden=False``) call them inside their
+    transaction, after the target is saved, so that a module whose contributions feed denormalised
+    counters (an idea's comment count, …) keeps them right when hiding happens from the core queue;
+    the core itself imports no app. A hook that raises rolls the whole decision back. Explicit calls
+    instead of signals, as the house style asks.
+    """
+    for fn in modules.moderation_hooks():
         fn(target, hidden)
 
 

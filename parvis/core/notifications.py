@@ -1,9 +1,9 @@
 """Notifications in the site and by e-mail, according to each person's preferences.
 
 Modules call ``notify`` from their services; the e-mail goes out from a background task once the
-transaction that caused it has committed. Each module declares its kinds of notification with
-``register_kind`` (in its ``AppConfig.ready()``) so that people can choose, kind by kind, whether
-they want them on the site, by e-mail, both or neither.
+transaction that caused it has committed. Each module declares its kinds of notification in its
+manifest (``ModuleManifest.notification_kinds``, see ``parvis.core.modules``) so that people can choose,
+kind by kind and before any is sent, whether they want them on the site, by e-mail, both or neither.
 """
 
 from collections.abc import Iterable
@@ -15,19 +15,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from . import modules
 from .models import Notification, NotificationPreference, User
 
-#: kind -> human label (lazy translation). Filled by ``register_kind``.
-NOTIFICATION_KINDS: dict[str, object] = {}
+#: The core's own kinds, kind -> human label (lazy translation); modules declare theirs in their manifest.
+CORE_KINDS: dict[str, object] = {
+    "core.moderation": gettext_lazy("Modération de mes contributions"),
+    "core.account": gettext_lazy("Mon compte (sécurité, rôle)"),
+}
 
 
-def register_kind(kind: str, label) -> None:
-    """Declare a kind of notification (``"app.event"``) with the label shown on the preferences page."""
-    NOTIFICATION_KINDS[kind] = label
-
-
-register_kind("core.moderation", gettext_lazy("Modération de mes contributions"))
-register_kind("core.account", gettext_lazy("Mon compte (sécurité, rôle)"))
+def notification_kinds() -> dict[str, object]:
+    """Every declared kind: the core's, then each installed module's."""
+    return {**CORE_KINDS, **modules.notification_kinds()}
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ def notification_mark_read(*, user: User, notification_ids: list[int] | None = N
 def notification_preferences(user: User) -> list[PreferenceRow]:
     """Every kind the person can receive (declared or already received), with their current choice."""
     stored = {p.kind: p for p in NotificationPreference.objects.filter(user=user)}
-    kinds = dict(NOTIFICATION_KINDS)
+    kinds = notification_kinds()
     received = Notification.objects.filter(recipient=user).values_list("kind", flat=True).distinct()
     for kind in [*stored, *received]:
         kinds.setdefault(kind, kind)

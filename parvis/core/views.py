@@ -15,9 +15,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import accounts, moderation, permissions, territories, tokens
+from . import accounts, moderation, modules, permissions, territories, tokens
 from .collation import in_french_order
-from .context_processors import available_modules
 from .demo_mailbox import mailbox_messages as demo_mailbox_messages
 from .forms import (
     AddressSearchForm,
@@ -48,11 +47,17 @@ def _posted(request):
 
 
 def home(request):
+    """What a resident can do now (each module's live items, for their neighbourhood when known), then
+    the modules."""
+    user = request.user
+    home_place = (user.home_neighbourhood or user.home_district) if user.is_authenticated else None
     return render(
         request,
         "core/home.html",
         {
-            "modules": available_modules(),
+            "live": modules.live_items(request),
+            "home_place": home_place,
+            "modules": modules.navigation(),
             "territories_approximate": territories_are_approximate(),
         },
     )

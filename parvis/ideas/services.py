@@ -549,7 +549,7 @@ def comment_count_refresh(*, idea_id: int) -> int:
 
 
 def on_content_hidden(target, hidden: bool) -> None:
-    """Moderation hook (``parvis.core.moderation.AFTER_HIDE``), run inside the hide/unhide transaction.
+    """Moderation hook (the manifest's ``moderation_hooks``), run inside the hide/unhide transaction.
 
     Hiding or un-hiding a comment from the core queue changes its idea's comment count. An idea's
     own visibility feeds no stored counter (a consultation's idea counts are computed from the

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from parvis.core import accounts
 from parvis.core.models import ApiToken, LoginThrottle, Notification, Role, Territory, TerritoryLevel, User
+from parvis.core.modules import ModuleManifest
 from parvis.core.tokens import token_create
 from tests.factories import PASSWORD, make_user
 
@@ -408,21 +409,21 @@ def test_export_contains_the_account(client, paris):
     assert "key_hash" not in text(response)
 
 
-def test_export_includes_registered_modules(client, monkeypatch):
+def test_export_includes_registered_modules(client, extra_module):
     user = make_user()
-    monkeypatch.setitem(accounts.EXPORTERS, "demo_module", lambda u: {"items": [u.pk]})
+    extra_module(ModuleManifest(personal_data_export=lambda u: {"items": [u.pk]}), label="demo_module")
     client.force_login(user)
     assert client.get("/compte/export/").json()["demo_module"] == {"items": [user.pk]}
 
 
-def test_account_deletion_anonymises(client, contribution, monkeypatch):
+def test_account_deletion_anonymises(client, contribution, extra_module):
     user = make_user(email="bye@example.org", display_name="Nadia")
     token_create(user=user, name="t")
     Notification.objects.create(recipient=user, kind="k", title="t")
     contribution.hidden_by = user
     contribution.save()
     seen = []
-    monkeypatch.setitem(accounts.ANONYMISERS, "demo_module", lambda u: seen.append(u.pk))
+    extra_module(ModuleManifest(personal_data_anonymise=lambda u: seen.append(u.pk)), label="demo_module")
     client.force_login(user)
     response = client.post("/compte/supprimer/", {"password": "wrong", "confirm": "on"})
     assert "Mot de passe incorrect." in text(response)

@@ -1,9 +1,10 @@
-"""The explicit hook registry of ``content_hide``/``content_unhide`` (modules keep their counters right)."""
+"""The moderation hooks modules declare in their manifest, called by ``content_hide``/``content_unhide``."""
 
 import pytest
 from django.core.exceptions import ValidationError
 
-from parvis.core import moderation
+from parvis.core import moderation, modules
+from parvis.core.modules import ModuleManifest
 from tests.core.conftest import Contribution
 from tests.factories import make_moderator
 
@@ -11,17 +12,15 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def calls(monkeypatch):
-    """A fresh registry holding one recording hook (the real hooks of the apps are put back after)."""
+def calls(extra_module):
+    """A registry holding one module with a recording hook (the installed modules are put back after)."""
     seen = []
-    monkeypatch.setattr(moderation, "AFTER_HIDE", [])
 
     def hook(target, hidden):
         # Runs after the save, inside the transaction: the row already says what was decided.
         seen.append((target.pk, hidden, Contribution.objects.get(pk=target.pk).is_hidden))
 
-    moderation.register_moderation_hook(hook)
-    moderation.register_moderation_hook(hook)  # twice: still called once
+    extra_module(ModuleManifest(moderation_hooks=(hook,)), only=True)
     return seen
 
 
@@ -38,20 +37,18 @@ def test_refused_hide_calls_no_hook(calls, contribution):
     assert calls == []
 
 
-def test_a_failing_hook_rolls_the_decision_back(monkeypatch, contribution):
-    monkeypatch.setattr(moderation, "AFTER_HIDE", [])
-
+def test_a_failing_hook_rolls_the_decision_back(extra_module, contribution):
     def broken(target, hidden):
         raise ValidationError("Compteur impossible à mettre à jour.")
 
-    moderation.register_moderation_hook(broken)
+    extra_module(ModuleManifest(moderation_hooks=(broken,)), only=True)
     with pytest.raises(ValidationError):
         moderation.content_hide(moderator=make_moderator(), target=contribution, reason="Spam")
     contribution.refresh_from_db()
     assert not contribution.is_hidden
 
 
-def test_the_ideas_app_registers_its_hook():
+def test_the_ideas_app_declares_its_hook():
     from parvis.ideas.services import on_content_hidden
 
-    assert on_content_hidden in moderation.AFTER_HIDE
+    assert on_content_hidden in modules.moderation_hooks()

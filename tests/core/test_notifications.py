@@ -9,16 +9,10 @@ from parvis.core.notifications import (
     notification_preferences,
     notification_preferences_set,
     notify,
-    register_kind,
 )
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _kind():
-    register_kind("ideas.answer", "Réponses à mes idées")
 
 
 def send(recipients, on_commit, **kw):
@@ -124,7 +118,7 @@ def test_preferences_page(client):
     user = make_user()
     client.force_login(user)
     page = client.get("/compte/notifications/preferences/").content.decode()
-    assert "Réponses à mes idées" in page
+    assert "Réponses de la ville aux idées que je suis" in page
     assert 'name="email:ideas.answer"' in page
     # Untick "by e-mail" for ideas.answer, keep everything else.
     data = {f"site:{r.kind}": "on" for r in notification_preferences(user)}
@@ -134,6 +128,17 @@ def test_preferences_page(client):
     pref = NotificationPreference.objects.get(user=user, kind="ideas.answer")
     assert (pref.in_site, pref.by_email) == (True, False)
     assert NotificationPreference.objects.get(user=user, kind="core.account").by_email is True
+
+
+def test_every_module_kind_is_offered_before_any_is_received():
+    """Kinds come from the modules' manifests: a new account can choose before anything is sent."""
+    user = make_user()
+    kinds = {row.kind for row in notification_preferences(user)}
+    assert {"ideas.answer", "ideas.comment", "ideas.threshold", "ideas.moderation"} <= kinds
+    assert {"budget.comment", "budget.feasible", "budget.unfeasible", "budget.merged"} <= kinds
+    assert {"budget.split", "budget.followup", "reports.update", "core.moderation", "core.account"} <= kinds
+    labels = [row.label for row in notification_preferences(user)]
+    assert not any(label.startswith(("ideas.", "budget.", "reports.")) for label in labels)
 
 
 def test_preferences_unknown_kind_is_refused():
@@ -161,3 +166,19 @@ def test_notifications_page_query_count(client, django_assert_max_num_queries):
     client.force_login(user)
     with django_assert_max_num_queries(6):
         assert client.get("/compte/notifications/").status_code == 200
+
+
+def test_every_kind_a_module_sends_is_declared_in_its_manifest():
+    """A kind sent without being declared would appear on the preferences page only once received."""
+    import re
+    from pathlib import Path
+
+    from parvis.core import modules
+    from parvis.core.notifications import notification_kinds
+
+    declared = notification_kinds()
+    for module in modules.installed():
+        folder = Path(__import__(module.name, fromlist=["x"]).__file__).parent
+        for source in folder.rglob("*.py"):
+            for kind in re.findall(rf'kind="({module.label}\.\w+)"', source.read_text()):
+                assert kind in declared, f"{kind} ({source.name}) is not in {module.label}'s manifest"

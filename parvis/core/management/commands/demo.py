@@ -1,11 +1,8 @@
-import importlib
-import importlib.util
-
 from django.conf import settings
 from django.core.management import BaseCommand, call_command
 
-from parvis.api import DOMAIN_APPS
 from parvis.core import demo as core_demo
+from parvis.core import modules
 
 
 class Command(BaseCommand):
@@ -26,10 +23,9 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write("Base de données à jour.")
         core_demo.load(self.stdout)
-        for app in DOMAIN_APPS:
-            if importlib.util.find_spec(f"parvis.{app}") and importlib.util.find_spec(f"parvis.{app}.demo"):
-                importlib.import_module(f"parvis.{app}.demo").load(self.stdout)
-                self.stdout.write(f"Démo chargée : {app}")
+        for label, load in modules.demo_loaders():  # each module's manifest, in INSTALLED_APPS order
+            load(self.stdout)
+            self.stdout.write(f"Démo chargée : {label}")
         self.stdout.write(self.style.SUCCESS("\nComptes de démonstration :"))
         for email, password, role in core_demo.describe():
             self.stdout.write(f"  {role:<28} {email:<40} mot de passe : {password}")
