@@ -54,7 +54,8 @@ def test_a_resident_with_a_known_home_sees_their_district(client, live):
 
 @pytest.mark.django_db
 def test_nothing_open_says_so(client):
-    assert "aucune campagne n&#x27;est ouvert en ce moment" in client.get("/").content.decode().replace("'", "&#x27;")
+    html = client.get("/").content.decode().replace("'", "&#x27;")
+    assert "aucune campagne n&#x27;est ouvert en ce moment" in html
 
 
 @pytest.mark.django_db
