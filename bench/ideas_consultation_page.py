@@ -6,9 +6,10 @@ Usage (creates the bench consultation once in the given database, then measures)
         /work/venv/bin/python bench/ideas_consultation_page.py [--ideas 20000] [--requests 200]
 
 The page is rendered in-process through Django's test client (full middleware, session, templates),
-signed in, for random pages and every sort order (random per visitor, most supported, most
-commented, newest) and with French full-text searches: "velo" (a common word, in about a third of
-the ideas) and "mot42" (a rare one). Targets: ≤ 10 queries whatever the page, p95 ≤ 100 ms.
+for a first-time anonymous visitor (no cookie) and a signed-in returning one, for random pages and
+every sort order (random per visitor, most supported, most commented, newest) and with French
+full-text searches: "velo" (a common word, in about a third of the ideas) and "mot42" (a rare one).
+Targets: ≤ 10 queries whatever the page, p95 ≤ 100 ms.
 """
 
 import argparse
@@ -137,19 +138,28 @@ def setup(n_ideas: int):
 
 
 def measure(consultation, n_requests: int):
+    """Latency per visitor kind and sort order.
+
+    A first-time anonymous visitor arrives with no cookie at all (no session, no seed of the random
+    order, no CSRF token): the cookie jar is emptied before each of its requests. The handler (the
+    middleware stack) is kept, as a server process keeps it: a new ``Client()`` per request would also
+    time the loading of the middleware (WhiteNoise indexing every static file), which a server does once.
+    """
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     from parvis.core.models import User
 
-    client = Client()
-    client.force_login(User.objects.get(email="bench-ideas-0@example.org"))
     url = f"/idees/{consultation.slug}/"
     pages = (consultation.ideas.count() + 19) // 20
     rng = random.Random(2)
+    signed_in = Client()
+    signed_in.force_login(User.objects.get(email="bench-ideas-0@example.org"))
+    anonymous = Client()
     for _ in range(10):
-        client.get(url)  # warm-up (cache of districts, seed cookie, connection)
+        signed_in.get(url)  # warm-up (cache of districts, connection)
+        anonymous.get(url)
     results = {}
     worst_queries = 0
     for label, extra in [
@@ -160,17 +170,21 @@ def measure(consultation, n_requests: int):
         ("recherche « velo »", "&q=velo&tri=soutiens"),
         ("recherche « mot42 »", "&q=mot42"),
     ]:
-        times = []
-        for _ in range(n_requests):
-            page = rng.randint(1, pages if "q=" not in extra else 3)
-            with CaptureQueriesContext(connection) as ctx:
-                start = time.perf_counter()
-                response = client.get(f"{url}?page={page}{extra}")
-                times.append((time.perf_counter() - start) * 1000)
-            assert response.status_code == 200
-            worst_queries = max(worst_queries, len(ctx.captured_queries))
-        times.sort()
-        results[label] = (statistics.median(times), times[int(len(times) * 0.95) - 1], max(times))
+        for visitor, client in [("anonymous, first visit", anonymous), ("signed in, returning", signed_in)]:
+            times = []
+            for _ in range(n_requests):
+                page = rng.randint(1, pages if "q=" not in extra else 3)
+                if client is anonymous:
+                    client.cookies.clear()
+                with CaptureQueriesContext(connection) as ctx:
+                    start = time.perf_counter()
+                    response = client.get(f"{url}?page={page}{extra}")
+                    times.append((time.perf_counter() - start) * 1000)
+                assert response.status_code == 200
+                worst_queries = max(worst_queries, len(ctx.captured_queries))
+            times.sort()
+            p95 = times[max(int(len(times) * 0.95) - 1, 0)]
+            results[(label, visitor)] = (statistics.median(times), p95, max(times))
     return results, worst_queries
 
 
@@ -184,10 +198,12 @@ def main():
     print(f"command: {' '.join(sys.argv)}")
     load = os.getloadavg()[0]
     print(f"database: {vendor}, {args.ideas} ideas, {args.requests} requests per sort, load {load:.1f}")
-    print(f"{'sort':24} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
-    for label, (p50, p95, worst_ms) in results.items():
-        print(f"{label:24} {p50:8.1f} {p95:8.1f} {worst_ms:8.1f}")
-    print(f"SQL queries per page (worst): {worst}")
+    print(f"{'sort':24} {'visitor':24} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
+    for (label, visitor), (p50, p95, worst_ms) in results.items():
+        print(f"{label:24} {visitor:24} {p50:8.1f} {p95:8.1f} {worst_ms:8.1f}")
+    first = [p95 for (_label, visitor), (_p50, p95, _max) in results.items() if visitor.startswith("anon")]
+    print(f"p95 of a first-time anonymous visitor, worst sort: {max(first):.1f} ms (target ≤ 100)")
+    print(f"SQL queries per page (worst): {worst} (target ≤ 10)")
 
 
 if __name__ == "__main__":

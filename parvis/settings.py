@@ -80,6 +80,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Dynamic responses only: WhiteNoise answers static files above this line with its own pre-compressed
+    # copies. Django's GZipMiddleware pads each response at random against BREACH (decision 0170).
+    "django.middleware.gzip.GZipMiddleware",
     "parvis.core.security.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

@@ -8,6 +8,7 @@ app_name = "core"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("territoires/", views.territories_page, name="territories"),
     path("mentions-legales/", views.legal, name="legal"),
     path("accessibilite/", views.accessibility, name="accessibility"),

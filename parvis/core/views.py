@@ -10,7 +10,9 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.urls import reverse_lazy
+from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -105,6 +107,17 @@ def territories_page(request):
             "location": location,
         },
     )
+
+
+def favicon(request):
+    """``/favicon.ico``, which browsers and feed readers ask for whatever the page's ``<link rel="icon">``.
+
+    A temporary redirect to the static file (whose name carries its hash): cached for a day, so that a
+    new icon reaches browsers without a permanent redirect pinning the old name.
+    """
+    response = redirect(static("core/favicon.ico"))
+    patch_cache_control(response, public=True, max_age=60 * 60 * 24)
+    return response
 
 
 def healthz(request):

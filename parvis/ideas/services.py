@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from shapely.geometry import Point, shape
+from threadpoolctl import threadpool_limits
 
 from parvis.core import territories
 from parvis.core.audit import audit_record
@@ -803,7 +804,10 @@ def opinion_map_refresh(*, consultation: Consultation) -> OpinionSnapshot:
     from .selectors import vote_matrix
 
     matrix, statement_ids, _participants = vote_matrix(consultation)
-    result = rules.opinion_map(matrix, seed=consultation.pk)
+    # One BLAS thread wherever the task runs (worker, immediate backend in a web process): several
+    # threads on a small shared machine cost 3-6 times more than they bring (decision 0170).
+    with threadpool_limits(limits=1, user_api="blas"):
+        result = rules.opinion_map(matrix, seed=consultation.pk)
     texts = dict(Statement.objects.filter(pk__in=statement_ids).values_list("pk", "text"))
     data = result.as_dict(statement_ids=statement_ids, texts=texts)
     snapshot, _created = OpinionSnapshot.objects.update_or_create(

@@ -160,3 +160,23 @@ def test_a_vote_schedules_the_map_at_most_once_a_minute(django_capture_on_commit
 def test_opinion_page_without_map_is_404(client):
     c = make_consultation(opinion_map_enabled=False)
     assert client.get(reverse("ideas:opinion", args=[c.slug])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_refresh_computes_with_one_blas_thread(monkeypatch):
+    """The map is computed with one BLAS thread whatever the process's default (decision 0170)."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    seen = []
+    compute = rules.opinion_map
+
+    def spy(matrix, **kwargs):
+        seen.extend(i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas")
+        return compute(matrix, **kwargs)
+
+    monkeypatch.setattr(rules, "opinion_map", spy)
+    c = make_consultation(opinion_map_enabled=True)
+    with threadpool_limits(limits=4, user_api="blas"):  # a process whose default is several threads
+        services.opinion_map_refresh(consultation=c)
+    assert seen
+    assert set(seen) == {1}
