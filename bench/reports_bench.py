@@ -4,16 +4,23 @@
         /work/venv/bin/python bench/reports_bench.py --runs 300
 
 1. duplicate lookup (same category, 50 m, open) — selectors.duplicates_near;
-2. map endpoint for a district-sized bounding box, GET /signalements/carte.geojson?bbox=… (in process);
-3. Open311 GET requests.json returning 1,000 requests (in-process client).
-Prints p50/p95/max in milliseconds and the number of stored reports.
+2. map endpoint, GET /signalements/carte.geojson?bbox=… (in process, gzip accepted as a browser does):
+   the whole-city opening view (the box a 1280 × 900 map shows at zoom 12 on the city's centre), with no
+   filter and with each status filter the page offers, and district-sized boxes;
+3. Open311 GET requests.json over HTTP through `parvis serve`, paging through the default 90-day window
+   1,000 requests at a time as a client does (first, middle and last pages, every page when few).
+Prints p50/p95/max in milliseconds, the number of stored reports and the machine's load.
 """
 
 import argparse
+import gzip
+import http.client
 import json
+import math
 import os
 import random
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -33,7 +40,7 @@ from shapely.geometry import shape  # noqa: E402
 
 from parvis.core.models import Territory, TerritoryLevel  # noqa: E402
 from parvis.reports import selectors  # noqa: E402
-from parvis.reports.models import Category, Report  # noqa: E402
+from parvis.reports.models import Category, Report, Status  # noqa: E402
 
 
 def summary(name, samples, target):
@@ -47,14 +54,93 @@ def summary(name, samples, target):
     )
 
 
+def map_samples(client, boxes, status, runs):
+    """Latencies of the map endpoint for each box ``runs`` times (after one warm-up answer)."""
+    samples = []
+    for box in boxes:
+        url = f"/signalements/carte.geojson?bbox={box}" + (f"&status={status}" if status else "")
+        for i in range(runs + 1):
+            t = time.perf_counter()
+            response = client.get(url, HTTP_ACCEPT_ENCODING="gzip")
+            elapsed = (time.perf_counter() - t) * 1000
+            assert response.status_code == 200, response.content[:200]
+            body = response.content
+            if response.get("Content-Encoding") == "gzip":
+                body = gzip.decompress(body)
+            json.loads(body)
+            if i:
+                samples.append(elapsed)
+    return samples
+
+
+def open311_pages(args):
+    """Open311 clients page through results over HTTP: time each page of 1,000 requests."""
+    port = args.port
+    env = {**os.environ, "PARVIS_HTTPS": "0"}
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    command = [str(Path(sys.executable).with_name("parvis")), "serve", "--port", str(port)]
+    server = subprocess.Popen(command, env=env, start_new_session=True, **quiet)
+    try:
+        deadline = time.time() + 120
+        while True:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                conn.request("GET", "/healthz")
+                conn.getresponse().read()
+                break
+            except OSError:
+                if time.time() > deadline:
+                    raise SystemExit("parvis serve did not start")
+                time.sleep(0.5)
+
+        def get(page):
+            t = time.perf_counter()
+            conn.request("GET", f"/open311/v2/requests.json?page={page}", headers={"Accept-Encoding": "gzip"})
+            response = conn.getresponse()
+            body = response.read()
+            elapsed = (time.perf_counter() - t) * 1000
+            assert response.status == 200, body[:200]
+            if response.getheader("Content-Encoding") == "gzip":
+                body = gzip.decompress(body)
+            return elapsed, len(json.loads(body))
+
+        get(1)  # warm-up
+        pages, sizes = {}, []
+        page = 1
+        while True:  # walk every page once to know how many there are
+            elapsed, size = get(page)
+            pages[page] = [elapsed]
+            sizes.append(size)
+            if size < 1000:
+                break
+            page += 1
+        last = page
+        probe = sorted({1, max(last // 2, 1), last, max(last - 1, 1)})
+        for _ in range(max(args.runs // 30, 2)):
+            for p in probe:
+                pages[p].append(get(p)[0])
+        conn.close()
+    finally:
+        os.killpg(server.pid, 15)
+        server.wait(timeout=30)
+    samples = [t for times in pages.values() for t in times]
+    summary(f"Open311 GET requests.json, pages 1-{last} over HTTP", samples, 300)
+    worst = max(pages, key=lambda p: statistics.median(pages[p]))
+    print(
+        f"    results: {sum(sizes):,} in the window, {last} pages; slowest page {worst} "
+        f"(median {statistics.median(pages[worst]):.1f} ms)"
+    )
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=300)
+    parser.add_argument("--port", type=int, default=8312, help="port of `parvis serve` for Open311")
     args = parser.parse_args()
     settings.ALLOWED_HOSTS = ["*"]
     rng = random.Random(42)
     total = Report.objects.count()
-    print(f"Database: {connection.vendor}; stored reports: {total:,}")
+    print(f"Database: {connection.vendor}; stored reports: {total:,}; load average {os.getloadavg()[0]:.1f}")
     cats = list(Category.objects.all())
     parents = {c.parent_id for c in cats if c.parent_id}
     leaves = [c for c in cats if c.pk not in parents]
@@ -77,38 +163,24 @@ def main():
     summary("duplicate lookup (50 m, same category, open)", samples, 20)
 
     client = Client()
-    # 2. Map endpoint, district-sized bounding box.
-    samples, clustered, features = [], 0, []
-    for i in range(args.runs + 10):
-        b = rng.choice(city)
-        bbox = f"{b[0]:.5f},{b[1]:.5f},{b[2]:.5f},{b[3]:.5f}"
-        t = time.perf_counter()
-        response = client.get(f"/signalements/carte.geojson?bbox={bbox}")
-        elapsed = (time.perf_counter() - t) * 1000
-        assert response.status_code == 200, response.content[:200]
-        if i >= 10:
-            samples.append(elapsed)
-            data = json.loads(response.content)
-            clustered += data["clustered"]
-            features.append(sum(f["properties"].get("count", 1) for f in data["features"]))
-    summary("map endpoint (district bbox, clustered)", samples, 100)
-    print(
-        f"    {clustered}/{len(samples)} answers clustered; reports per answer: median "
-        f"{statistics.median(features):,.0f}"
-    )
+    # 2. Map endpoint: the whole city at zoom 12 (unfiltered and per status), then district boxes.
+    center_lat, center_lon = settings.PARVIS_MAP_CENTER
+    half_lon = 1280 / 2 * 360 / (256 * 2**12)
+    half_lat = 900 / 2 * 360 / (256 * 2**12) * math.cos(math.radians(center_lat))
+    city_box = f"{center_lon - half_lon:.5f},{center_lat - half_lat:.5f},{center_lon + half_lon:.5f},"
+    city_box += f"{center_lat + half_lat:.5f}"
+    views = [("", city_box, "whole city, zoom 12")]
+    views += [(s, city_box, f"whole city, zoom 12, status={s}") for s in ["open", "closed", *Status.values]]
+    map_runs = max(args.runs // 3, 3)
+    for status, box, label in views:
+        samples = map_samples(client, [box], status, map_runs)
+        summary(f"map: {label}", samples, 100)
+    district_boxes = [f"{b[0]:.5f},{b[1]:.5f},{b[2]:.5f},{b[3]:.5f}" for b in city]
+    samples = map_samples(client, [rng.choice(district_boxes) for _ in range(args.runs)], "", 1)
+    summary("map: district boxes", samples, 100)
 
-    # 3. Open311 GET requests.json with 1,000 results.
-    samples, sizes = [], []
-    for i in range(min(args.runs, 200) + 5):
-        t = time.perf_counter()
-        response = client.get("/open311/v2/requests.json")
-        elapsed = (time.perf_counter() - t) * 1000
-        assert response.status_code == 200
-        if i >= 5:
-            samples.append(elapsed)
-            sizes.append(len(json.loads(response.content)))
-    summary("Open311 GET requests.json", samples, 300)
-    print(f"    results per answer: {min(sizes)}–{max(sizes)}")
+    # 3. Open311 GET requests.json over HTTP, paging through the default window.
+    open311_pages(args)
     # 4. Agents' statistics (no target in the issue; measured so that the page's cost is known).
     import datetime as dt
 

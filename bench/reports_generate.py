@@ -177,8 +177,9 @@ def main():
                     copy.write(chunk)
         done += n
         print(f"  {done:,} / {args.count:,} reports ({time.perf_counter() - started:.0f} s)", flush=True)
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE reports_report")  # sets the visibility map for index-only scans
+    if done:
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE reports_report")  # sets the visibility map for index-only scans
     total = Report.objects.count()
     print(
         f"Generated {total - before:,} reports; {total:,} in the table; {time.perf_counter() - started:.0f} s"

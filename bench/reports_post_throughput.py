@@ -1,17 +1,21 @@
-"""Sustained Open311 POST requests.json through the HTTP server (gunicorn, as `parvis serve` runs it).
+"""Sustained Open311 POST requests.json through `parvis serve`, with `parvis worker` running beside it.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/parvis_reports \
         /work/venv/bin/python bench/reports_post_throughput.py --seconds 30 --clients 16
 
-Starts `parvis serve` on a spare port, issues an Open311 key, posts form-encoded reports from keep-alive
-client threads for the given time, then checks that the number of reports stored with that key equals
-the number of 200 answers (nothing lost, nothing doubled). Prints the rate and latency percentiles.
+Starts `parvis serve` (its default workers and threads unless told otherwise) and `parvis worker` on the
+same database, as deployed, issues an Open311 key, posts form-encoded reports from keep-alive client
+threads for the given time, then checks that the number of reports stored with that key equals the
+number of 200 answers (nothing lost, nothing doubled), and waits for the worker to run every task the
+reports queued (notifications): the deferred work is part of the figure. Prints the rate, latency
+percentiles, the tasks queued and how long the queue took to drain after the last answer.
 """
 
 import argparse
 import http.client
 import os
 import random
+import signal
 import statistics
 import subprocess
 import sys
@@ -29,6 +33,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.db import connection  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
 from parvis.reports.models import Category, Report  # noqa: E402
 from parvis.reports.services import open311_key_create  # noqa: E402
@@ -47,13 +52,20 @@ def wait_for(port, timeout=60):
     raise SystemExit("server did not start")
 
 
+def server_stop(process):
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--port", type=int, default=8311)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--workers", type=int, help="default: parvis serve's (WEB_CONCURRENCY or 2)")
+    parser.add_argument("--threads", type=int, help="default: parvis serve's (PARVIS_THREADS or 12)")
+    parser.add_argument("--drain-timeout", type=float, default=600, help="seconds to wait for the queue")
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("Run against PostgreSQL (DATABASE_URL=postgres://…).")
@@ -63,22 +75,22 @@ def main():
     leaves = [c for c in cats if c.pk not in parents and not any(q.required for q in c.questions.all())]
     connection.close()
 
-    env = {**os.environ, "PARVIS_HTTPS": "0", "WEB_CONCURRENCY": str(args.workers)}
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).with_name("parvis")),
-            "serve",
-            "--port",
-            str(args.port),
-            "--workers",
-            str(args.workers),
-            "--threads",
-            str(args.threads),
-        ],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    queued_before = DBTaskResult.objects.filter(status=TaskResultStatus.READY).count()
+    connection.close()
+    env = {**os.environ, "PARVIS_HTTPS": "0", "PARVIS_TASKS_BACKEND": "database"}
+    parvis = str(Path(sys.executable).with_name("parvis"))
+    command = [parvis, "serve", "--port", str(args.port)]
+    if args.workers:
+        command += ["--workers", str(args.workers)]
+    if args.threads:
+        command += ["--threads", str(args.threads)]
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    server = subprocess.Popen(command, cwd=REPO, env=env, start_new_session=True, **quiet)
+    worker = subprocess.Popen(
+        [parvis, "worker", "--interval", "0.2"], cwd=REPO, env=env, start_new_session=True, **quiet
     )
     try:
         wait_for(args.port)
@@ -123,20 +135,36 @@ def main():
                         failed[0] += 1
 
         started = time.perf_counter()
+        since = timezone.now()
         threads = [threading.Thread(target=client, args=(i,)) for i in range(args.clients)]
         for t in threads:
             t.start()
         for t in threads:
             t.join()
         elapsed = time.perf_counter() - started
+        server_stop(server)
+        # The queue: tasks the reports queued, run by the worker while the posts went on and after.
+        queued = DBTaskResult.objects.filter(enqueued_at__gte=since).count()
+        drain_started = time.perf_counter()
+        while True:
+            waiting = DBTaskResult.objects.filter(
+                status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING], enqueued_at__gte=since
+            ).count()
+            if waiting == 0 or time.perf_counter() - drain_started > args.drain_timeout:
+                break
+            time.sleep(0.2)
+        drain = time.perf_counter() - drain_started
+        failed_tasks = DBTaskResult.objects.filter(status=TaskResultStatus.FAILED, enqueued_at__gte=since)
+        failed_tasks = failed_tasks.count()
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        server_stop(server)
+        server_stop(worker)
     stored = Report.objects.filter(open311_key=key).count()
     latencies.sort()
     print(
-        f"POST requests.json through gunicorn ({args.workers} workers × {args.threads} threads), "
-        f"{args.clients} keep-alive clients, {elapsed:.1f} s"
+        f"POST requests.json through parvis serve ({args.workers or 'default'} workers × "
+        f"{args.threads or 'default'} threads) with parvis worker, {args.clients} keep-alive clients, "
+        f"{elapsed:.1f} s, load average {os.getloadavg()[0]:.1f}"
     )
     print(
         f"  200 answers: {ok[0]:,}   other answers/errors: {failed[0]:,}   stored with this key: {stored:,} "
@@ -145,6 +173,11 @@ def main():
     print(
         f"  throughput: {ok[0] / elapsed:.1f} reports/s (target ≥ 100)   latency p50 "
         f"{statistics.median(latencies):.1f} ms, p95 {latencies[int(0.95 * (len(latencies) - 1))]:.1f} ms"
+    )
+    print(
+        f"  tasks queued by these reports: {queued:,}; queue drained {drain:.1f} s after the last answer"
+        f"{'' if waiting == 0 else f' (NOT DRAINED: {waiting:,} left)'}; failed tasks: {failed_tasks}"
+        f" (tasks already waiting before: {queued_before:,})"
     )
     print(f"  stored reports in the table: {Report.objects.count():,}")
     print("Command: DATABASE_URL=… python bench/reports_post_throughput.py " + " ".join(sys.argv[1:]))

@@ -129,43 +129,31 @@ def test_ideas_opinion_map(bench_env):
 
 def test_tally(bench_env, tmp_path):
     (tmp_path / "Tiny_2026.pb").write_text(TINY_PB)
-    out = run(
-        bench_env, "bench/tally.py", "--data", str(tmp_path), "--files", "Tiny", "--no-pabutools"
-    )
+    out = run(bench_env, "bench/tally.py", "--data", str(tmp_path), "--files", "Tiny", "--no-pabutools")
     assert "| Tiny_2026 | 6 | 4 |" in out
 
 
 @needs_postgresql
-def test_reports_generate_then_bench(bench_env):
-    out = run(bench_env, "bench/reports_generate.py", "--count", "300", "--batch", "200")
-    assert "Generated 300 reports" in out
-    out = run(bench_env, "bench/reports_bench.py", "--runs", "3")
-    assert "duplicate lookup" in out
-    assert "Open311" in out
-
-
-@needs_postgresql
-def test_reports_post_throughput(bench_env):
-    out = run(
-        bench_env,
-        "bench/reports_post_throughput.py",
-        *("--seconds", "2", "--clients", "2", "--port", str(free_port())),
-    )
-    assert "nothing lost" in out
-
-
-@needs_postgresql
-def test_budget_ballots(bench_env):
-    out = run(
-        bench_env,
-        "bench/budget_ballots.py",
-        *("--voters", "30", "--clients", "2", "--rounds", "1", "--port", str(free_port())),
-    )
-    assert "every stored ballot is one acknowledged for its voter: True" in out
-
-
-@needs_postgresql
-@pytest.mark.parametrize("rule", ["greedy", "mes", "mj"])
-def test_budget_results(bench_env, rule):
-    out = run(bench_env, "bench/budget_results.py", "--voters", "100", "--rule", rule)
-    assert "all 21 envelopes" in out
+def test_run_every_benchmark_at_tiny_scale(bench_env):
+    """bench/run.py runs every PostgreSQL benchmark (reports generated, map, Open311 over HTTP, POST with
+    the worker, ballots through parvis serve, results with each rule, the ideas page, the opinion map)
+    and prints one table with a row per target."""
+    port = free_port()
+    out = run(bench_env, "bench/run.py", "--scale", "tiny", "--port", str(port))
+    table = [line for line in out.splitlines() if line.startswith("| ")]
+    assert table[0].startswith("| measurement (tiny scale) | target | measured | holds |")
+    rows = "\n".join(table)
+    for what in [
+        "duplicate lookup",
+        "map: whole city, zoom 12, status=done",
+        "Open311 GET requests.json",
+        "Open311 POST requests.json, parvis worker running",
+        "ballots through parvis serve",
+        "rule mes",
+        "first-time anonymous visitor",
+        "opinion map",
+    ]:
+        assert what in rows
+    assert "LOST" not in rows
+    assert "last ballot stored: yes" in rows
+    assert "load average" in out
