@@ -364,6 +364,19 @@ class Report(Moderated):
                 condition=Q(status="done", confirmed_at__isnull=False, hidden_at__isnull=True),
             ),
             models.Index(fields=["created_at", "id"], name="reports_created"),
+            # Open311 and the API page through public requests newest first; status and category ride
+            # along so that a page's ids come from the index alone (decision 0172).
+            models.Index(
+                fields=["created_at", "id", "status", "category"],
+                name="reports_public_created",
+                condition=Q(confirmed_at__isnull=False, hidden_at__isnull=True),
+            ),
+            # The map filtered by one status: the status first, then the box, with what the map reads.
+            models.Index(
+                fields=["status", "lat", "lon", "category", "district", "created_at", "id"],
+                name="reports_map_status",
+                condition=Q(confirmed_at__isnull=False, hidden_at__isnull=True),
+            ),
             models.Index(fields=["updated_at", "id"], name="reports_updated"),
             models.Index(fields=["service", "status", "created_at"], name="reports_queue"),
         ]

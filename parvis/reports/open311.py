@@ -469,6 +469,15 @@ def _service_code_filter(codes: list[str]) -> Q:
     return Q(campaign__isnull=True, category__code__in=codes) | Q(campaign__slug__in=slugs)
 
 
+def _page(qs, offset: int, size: int):
+    """One page of requests, newest first, in two steps: the page's ids from the public requests'
+    index alone (``reports_public_created``: skipping the rows of earlier pages reads index entries,
+    not the table, and needs no sort), then those rows. A deep page costs about what the first does
+    (decision 0172)."""
+    ids = list(qs.order_by("-created_at", "-id").values_list("pk", flat=True)[offset : offset + size])
+    return Report.objects.filter(pk__in=ids).order_by("-created_at", "-id")
+
+
 def _list(request, fmt):
     params = request.GET
     qs = public_requests()
@@ -507,8 +516,7 @@ def _list(request, fmt):
     page_size = _int_param(params, "page_size", MAX_RESULTS, 1, MAX_RESULTS)
     page = _int_param(params, "page", 1, 1, 1_000_000)
     offset = (page - 1) * page_size
-    rows = as_requests(qs.order_by("-created_at", "-id")[offset : offset + page_size])
-    return render(fmt, rows, root="service_requests", item="request")
+    return render(fmt, as_requests(_page(qs, offset, page_size)), root="service_requests", item="request")
 
 
 @csrf_exempt

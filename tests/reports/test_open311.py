@@ -377,3 +377,30 @@ def test_third_party_client_reads_our_api(live_server, paris, fmt):
     many = client.get_service_requests(status="open")
     many = [many] if isinstance(many, dict) else many
     assert [r["service_request_id"] for r in many] == [str(report.pk)]
+
+
+def test_get_requests_pages_newest_first_without_gaps_or_repeats(client, o311):
+    """Pages are cut from the public requests' ids first, then those rows are read (decision 0172):
+    walking the pages gives every public request once, newest first, whatever the filters."""
+    leaf = o311["leaf"]
+    reports = [make_report(category=leaf, answers={"volume": "small"}) for _ in range(7)]
+    now = timezone.now()
+    for age, report in enumerate(reports):
+        # Two share a date: the id breaks the tie, as in the ordering.
+        Report.objects.filter(pk=report.pk).update(created_at=now - timezone.timedelta(hours=age // 2 * 2))
+    hidden = make_report(category=leaf, answers={"volume": "small"})
+    Report.objects.filter(pk=hidden.pk).update(hidden_at=now)
+    expected = list(
+        Report.objects.filter(pk__in=[r.pk for r in reports])
+        .order_by("-created_at", "-id")
+        .values_list("pk", flat=True)
+    )
+
+    def page(n, extra=""):
+        response = client.get(f"{BASE}requests.json?page_size=3&page={n}{extra}")
+        assert response.status_code == 200
+        return [int(r["service_request_id"]) for r in json.loads(response.content)]
+
+    assert page(1) + page(2) + page(3) == expected
+    assert page(4) == []
+    assert page(1, "&status=open") + page(2, "&status=open") + page(3, "&status=open") == expected
