@@ -373,7 +373,7 @@ class Report(Moderated):
             ),
             # The map filtered by one status: the status first, then the box, with what the map reads.
             models.Index(
-                fields=["status", "lat", "lon", "category", "district", "created_at", "id"],
+                fields=["status", "lat", "lon", "category", "district", "created_at", "id", "closed_at"],
                 name="reports_map_status",
                 condition=Q(confirmed_at__isnull=False, hidden_at__isnull=True),
             ),

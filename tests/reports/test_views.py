@@ -212,6 +212,37 @@ def test_map_hides_old_resolved_reports(client, tree):
     assert ids == {recent.pk}
 
 
+def test_map_closed_status_filter_keeps_the_recent_window(client, tree):
+    """A closed status on the map shows the reports closed within their category's visibility window, as
+    the unfiltered map does; a chosen period shows that period's (decision 0172)."""
+    from django.utils import timezone
+
+    _s, leaf = tree
+    now = timezone.now()
+    reports = [make_report(category=leaf) for _ in range(5)]
+    old_done, recent_done, old_rejected, recent_rejected, open_one = reports
+    for report, status, days in [
+        (old_done, Status.DONE, 30),
+        (recent_done, Status.DONE, 0),
+        (old_rejected, Status.REJECTED, 30),
+        (recent_rejected, Status.REJECTED, 0),
+    ]:
+        Report.objects.filter(pk=report.pk).update(
+            status=status, closed_at=now - timezone.timedelta(days=days), public_reason="motif"
+        )
+
+    def ids(query):
+        url = f"/signalements/carte.geojson?bbox=2.2,48.8,2.5,48.95&{query}"
+        return {f["id"] for f in client.get(url).json()["features"]}
+
+    assert ids("status=done") == {recent_done.pk}
+    assert ids("status=rejected") == {recent_rejected.pk}
+    assert ids("status=closed") == {recent_done.pk, recent_rejected.pk}
+    assert ids("status=new") == {open_one.pk}
+    since = (now - timezone.timedelta(days=365)).date().isoformat()
+    assert ids(f"status=done&since={since}") == {old_done.pk, recent_done.pk}
+
+
 def test_exports_have_no_personal_data(client, tree):
     _s, leaf = tree
     make_report(

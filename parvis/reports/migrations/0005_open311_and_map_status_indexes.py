@@ -19,6 +19,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='report',
-            index=models.Index(condition=models.Q(('confirmed_at__isnull', False), ('hidden_at__isnull', True)), fields=['status', 'lat', 'lon', 'category', 'district', 'created_at', 'id'], name='reports_map_status'),
+            index=models.Index(condition=models.Q(('confirmed_at__isnull', False), ('hidden_at__isnull', True)), fields=['status', 'lat', 'lon', 'category', 'district', 'created_at', 'id', 'closed_at'], name='reports_map_status'),
         ),
     ]
