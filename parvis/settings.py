@@ -86,6 +86,7 @@ MIDDLEWARE = [
     "parvis.core.security.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "parvis.core.inputs.InputCleaningMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -205,6 +206,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 PARVIS_IMAGE_MAX_BYTES = int(os.environ.get("PARVIS_IMAGE_MAX_BYTES", str(10 * 1024 * 1024)))
 PARVIS_IMAGE_MAX_PIXELS = int(os.environ.get("PARVIS_IMAGE_MAX_PIXELS", str(40_000_000)))
 PARVIS_IMAGE_MAX_SIDE = int(os.environ.get("PARVIS_IMAGE_MAX_SIDE", "2048"))
+
+# Largest JSON list or object any request may send (parvis.core.inputs); use cases have smaller limits.
+PARVIS_INPUT_MAX_ITEMS = int(os.environ.get("PARVIS_INPUT_MAX_ITEMS", "1000"))
 
 # --- Cache ----------------------------------------------------------------------------------------
 if os.environ.get("REDIS_URL"):

@@ -557,13 +557,12 @@ def project_review(request, project_id: int, payload: ReviewIn):
 def projects_merge(request, slug: str, payload: MergeIn):
     """Every source idea's author is credited and notified; supports stay on the source ideas."""
     check_rate(request, "write")
-    campaign = selectors.campaign_get(slug)
-    ids = set(payload.project_ids)
-    sources = list(Project.objects.filter(campaign=campaign, pk__in=ids))
-    if len(sources) != len(ids):
-        raise ValidationError(_("Une des idées n'existe pas ou n'appartient pas à cette campagne."))
-    merged = services.projects_merge(
-        actor=request.auth, sources=sources, title=payload.title, body=payload.body
+    merged = services.projects_merge_ids(
+        actor=request.auth,
+        campaign=selectors.campaign_get(slug),
+        project_ids=payload.project_ids,
+        title=payload.title,
+        body=payload.body,
     )
     return Status(201, _project_out(merged))
 

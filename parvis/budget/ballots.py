@@ -57,13 +57,13 @@ def validate_choices(spec: Spec, choices, costs: dict[int, int]) -> list[int] | 
         return _validate_grades(spec, choices, costs)
     if isinstance(choices, dict) or not isinstance(choices, list | tuple | set):
         raise ValidationError(_("Bulletin invalide : une liste de projets est attendue."))
-    ids: list[int] = []
+    ids: dict[int, None] = {}  # distinct, in order; a set lookup per choice, not a list scan
     for raw in choices:
         pid = _project_id(raw)
         if pid not in costs:
             raise ValidationError(_("Le projet n°%(id)s ne fait pas partie de ce bulletin.") % {"id": pid})
-        if pid not in ids:
-            ids.append(pid)
+        ids[pid] = None
+    ids = list(ids)
     count = len(ids)
     if spec.max_choices is not None and count > spec.max_choices:
         raise ValidationError(

@@ -363,6 +363,24 @@ def _credited_authors(project: Project) -> list[User]:
     return project_credits(project)
 
 
+MERGE_MAX_SOURCES = 50
+
+
+def projects_merge_ids(
+    *, actor, campaign: Campaign, project_ids: list[int], title: str, body: str
+) -> Project:
+    """Merge ideas given by id (the API): the caller's role is checked before any id is looked up, so
+    that nobody without the right learns which ids exist."""
+    permissions.ensure(actor, "merge", campaign)
+    if len(project_ids) > MERGE_MAX_SOURCES:
+        raise ValidationError(_("Pas plus de %(n)d idées à fusionner à la fois.") % {"n": MERGE_MAX_SOURCES})
+    ids = set(project_ids)
+    sources = list(Project.objects.filter(campaign=campaign, pk__in=ids))
+    if len(sources) != len(ids):
+        raise ValidationError(_("Une des idées n'existe pas ou n'appartient pas à cette campagne."))
+    return projects_merge(actor=actor, sources=sources, title=title, body=body)
+
+
 @transaction.atomic
 def projects_merge(
     *,

@@ -94,8 +94,12 @@ def _clean_theme(theme: str) -> str:
 
 
 def _clean_tags(tags) -> list[str]:
-    names = []
-    for raw in tags or []:
+    """Distinct tags (whatever their case), in order; the list's length is checked before any work."""
+    tags = list(tags or [])
+    if len(tags) > MAX_TAGS:
+        raise ValidationError({"tags": _("Pas plus de %(n)d mots-clés.") % {"n": MAX_TAGS}})
+    names, seen = [], set()
+    for raw in tags:
         name = " ".join(str(raw).split()).strip("#")
         if not name:
             continue
@@ -103,10 +107,9 @@ def _clean_tags(tags) -> list[str]:
             raise ValidationError(
                 {"tags": _("Un mot-clé ne doit pas dépasser %(n)d caractères.") % {"n": TAG_MAX}}
             )
-        if name.lower() not in {n.lower() for n in names}:
+        if name.lower() not in seen:
+            seen.add(name.lower())
             names.append(name)
-    if len(names) > MAX_TAGS:
-        raise ValidationError({"tags": _("Pas plus de %(n)d mots-clés.") % {"n": MAX_TAGS}})
     return names
 
 

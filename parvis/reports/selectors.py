@@ -77,6 +77,8 @@ def parse_filters(params) -> ReportFilters:
         status=(params.get("status") or "").strip(),
         district=(params.get("district") or "").strip(),
     )
+    if f.category:
+        _category_and_descendants(f.category)  # an unknown category is the filter's error, not the page's
     if f.status and f.status not in {"open", "closed", *Status.values}:
         raise ValidationError(_("Statut inconnu : « %(s)s ».") % {"s": f.status[:30]})
     for name in ("since", "until"):

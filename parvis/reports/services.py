@@ -136,7 +136,9 @@ def clean_answers(questions: list[Question], raw: dict) -> dict:
         else:
             codes = {c for c, _label in q.choice_pairs}
             values = value if isinstance(value, list) else [value]
-            values = [str(v) for v in values]
+            if len(values) > len(codes):
+                raise ValidationError(_("Trop de choix pour « %(label)s ».") % where)
+            values = list(dict.fromkeys(str(v) for v in values))
             bad = [v for v in values if v not in codes]
             if bad:
                 raise ValidationError(

@@ -503,3 +503,22 @@ def test_openapi_documents_staff_actions(client):
         assert path in paths
         operation = next(iter(paths[path].values()))
         assert operation.get("security"), path
+
+
+def test_merge_checks_the_role_before_looking_ids_up(client, review_setup):
+    """A resident learns nothing about which ids exist: 403 whatever the ids."""
+    resident = _auth(make_user())
+    url = "/api/budget/campaigns/bp-staff/merge"
+    for ids in ([999998, 999999], [review_setup["mine"].pk, 999999], [2**40, 2**41]):
+        r = _post(client, url, {"project_ids": ids, "title": "Projet commun", "body": BODY}, resident)
+        assert r.status_code == 403, (ids, r.content)
+    r = _post(client, url, {"project_ids": [2**63, 1], "title": "Projet commun", "body": BODY}, resident)
+    assert r.status_code == 400
+    assert "nombre trop grand" in r.json()["detail"]
+    r = _post(
+        client, url, {"project_ids": list(range(1, 60)), "title": "Projet commun", "body": BODY},
+        _auth(review_setup["agent"]),
+    )
+    assert r.status_code == 400
+    assert "Pas plus de 50 idées" in r.json()["detail"]
+    assert not Project.objects.filter(status=Status.MERGED).exists()

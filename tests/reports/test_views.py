@@ -397,3 +397,9 @@ def test_list_count_is_capped(client, tree, monkeypatch):
     assert "Plus de 3 signalements" in body
     monkeypatch.setattr(views.CappedPaginator, "cap", 10)
     assert "4 signalements" in client.get("/signalements/").content.decode()
+
+
+def test_an_unknown_category_filter_is_a_message_not_a_server_error(client, paris):
+    response = client.get("/signalements/?category=nope")
+    assert response.status_code == 200
+    assert "Catégorie inconnue : « nope »." in response.content.decode()
