@@ -1,7 +1,11 @@
 """The JSON API: one NinjaAPI; each installed module's ``api_router`` (manifest) is mounted at its label."""
 
+import re
+
+from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
@@ -65,9 +69,24 @@ def on_auth_error(request, exc):
     return api.create_response(request, {"detail": _("Authentification requise.")}, status=401)
 
 
+_DJANGO_NOT_FOUND = re.compile(r"No (\w+) matches the given query\.")
+
+
+def _not_found_message(exc: Http404) -> str:
+    """get_object_or_404 answers in English with a class name: say which object, in the reader's language."""
+    text = str(exc)
+    match = _DJANGO_NOT_FOUND.fullmatch(text)
+    if match is None:
+        return text or _("Introuvable.")
+    for model in apps.get_models():
+        if model._meta.object_name == match.group(1) and "verbose_name" in model._meta.original_attrs:
+            return _("%(object)s introuvable.") % {"object": capfirst(model._meta.verbose_name)}
+    return _("Introuvable.")  # a model without a French name
+
+
 @api.exception_handler(Http404)
 def on_not_found(request, exc):
-    return api.create_response(request, {"detail": str(exc) or _("Introuvable.")}, status=404)
+    return api.create_response(request, {"detail": _not_found_message(exc)}, status=404)
 
 
 @api.exception_handler(RateLimited)

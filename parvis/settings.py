@@ -50,6 +50,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 PARVIS_SITE_URL = os.environ.get("PARVIS_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 PARVIS_CITY_NAME = os.environ.get("PARVIS_CITY_NAME", "Paris")
+# Names residents may not publish under, besides the city's and its services' (parvis.core.reserved_names).
+PARVIS_RESERVED_NAMES = env_list("PARVIS_RESERVED_NAMES", "")
 
 #: The modules of this installation: each declares itself once, with a manifest on its AppConfig
 #: (``parvis.core.modules``); URLs, API, navigation, home page and notifications follow from this list.
@@ -75,6 +77,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "parvis.core",
     *PARVIS_MODULES,
+    "ninja",  # its static Swagger UI serves /api/docs from the site itself (parvis.core overrides its page)
 ]
 
 MIDDLEWARE = [
@@ -86,6 +89,7 @@ MIDDLEWARE = [
     "parvis.core.security.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "parvis.core.inputs.RequestSizeMiddleware",  # before anything reads the body
     "parvis.core.inputs.InputCleaningMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -204,6 +208,9 @@ WHITENOISE_USE_FINDERS = DEBUG or TESTING
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 PARVIS_IMAGE_MAX_BYTES = int(os.environ.get("PARVIS_IMAGE_MAX_BYTES", str(10 * 1024 * 1024)))
+# Largest request body, refused with a 413 before it is read: 3 photos of 10 MB and the form around them.
+# The proxy's own cap (nginx client_max_body_size) should be the same or a little more.
+PARVIS_REQUEST_MAX_BYTES = int(os.environ.get("PARVIS_REQUEST_MAX_BYTES", str(32 * 1024 * 1024)))
 PARVIS_IMAGE_MAX_PIXELS = int(os.environ.get("PARVIS_IMAGE_MAX_PIXELS", str(40_000_000)))
 PARVIS_IMAGE_MAX_SIDE = int(os.environ.get("PARVIS_IMAGE_MAX_SIDE", "2048"))
 

@@ -9,9 +9,10 @@ import json
 from datetime import UTC
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -712,6 +713,28 @@ def _district_check(voter: User, envelope: Envelope) -> None:
         )
 
 
+def _vote_accepts_ballots(campaign_id: int) -> bool:
+    """Decide, inside the ballot's transaction, from what is stored now and by the database's clock
+    (never a process's cached copy), that the vote is open; return whether ballots may be changed.
+    The vote therefore closes at its stored instant, and "ballots may be changed" switched off applies
+    to the very next ballot."""
+    vote_open = Phase.objects.filter(
+        Q(ends_at__isnull=True) | Q(ends_at__gt=Now()),
+        campaign=OuterRef("pk"),
+        kind=PhaseKind.VOTE,
+        starts_at__lte=Now(),
+    )
+    row = (
+        Campaign.objects.filter(pk=campaign_id)
+        .annotate(vote_open=Exists(vote_open))
+        .values_list("vote_open", "allow_ballot_change")
+        .first()
+    )
+    if row is None or not row[0]:
+        raise PermissionDenied(_("Le vote n'est pas ouvert."))
+    return row[1]
+
+
 @transaction.atomic
 def ballot_submit(*, voter: User, envelope: Envelope, choices, costs: dict[int, int] | None = None) -> Ballot:
     """Store the voter's ballot in an envelope, or replace it if the campaign allows changes.
@@ -722,17 +745,17 @@ def ballot_submit(*, voter: User, envelope: Envelope, choices, costs: dict[int, 
     voter's account row is locked so that only the first submission is stored and the others are
     refused. ``costs`` (project id -> cost of the ballot's projects) may come from a short-lived
     cache (``selectors.vote_target``)."""
-    campaign = envelope.campaign
     ensure_can_vote(voter, envelope)
     if costs is None:
         costs = ballot_costs(envelope)
     normalised = ballot_rules.validate_choices(ballot_rules.Spec.of(envelope), choices, costs)
     now = timezone.now()
-    if not campaign.allow_ballot_change:
+    allow_change = _vote_accepts_ballots(envelope.campaign_id)
+    if not allow_change:
         User.objects.select_for_update().filter(pk=voter.pk).values_list("pk", flat=True).first()
     if not envelope.is_citywide:
         _district_check(voter, envelope)
-    if not campaign.allow_ballot_change:
+    if not allow_change:
         if Ballot.objects.filter(envelope=envelope, voter=voter).exists():
             raise ValidationError(
                 _(
@@ -754,10 +777,10 @@ def ballot_submit(*, voter: User, envelope: Envelope, choices, costs: dict[int, 
     with connection.cursor() as cursor:
         cursor.execute(_UPSERT, params)
         pk, created_at = cursor.fetchone()
-    if isinstance(created_at, str):  # SQLite returns text
+    if isinstance(created_at, str):  # SQLite returns text, or a naive datetime (its converter)
         created_at = parse_datetime(created_at)
-        if timezone.is_naive(created_at):
-            created_at = timezone.make_aware(created_at, UTC)
+    if timezone.is_naive(created_at):
+        created_at = timezone.make_aware(created_at, UTC)
     return Ballot(
         pk=pk, envelope=envelope, voter=voter, choices=normalised, created_at=created_at, updated_at=now
     )

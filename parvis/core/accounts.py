@@ -29,6 +29,7 @@ from .models import (
     User,
 )
 from .ratelimit import RateLimited, check_rate, client_ip
+from .reserved_names import ensure_name_allowed
 from .tasks import send_email
 
 CONFIRM_SALT = "parvis.email-confirm"
@@ -37,6 +38,7 @@ CONFIRM_MAX_AGE = 60 * 60 * 24 * 7
 
 def user_signup(*, email: str, password: str, display_name: str = "", language: str = "fr") -> User:
     email = (email or "").strip().lower()
+    ensure_name_allowed(display_name or "", user=None, field="display_name")
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationError({"email": _("Un compte existe déjà avec cette adresse e-mail.")})
     user = User(
@@ -185,6 +187,7 @@ def profile_update(
 
     Every check happens before anything is written: a bad point or an unknown address changes nothing.
     """
+    ensure_name_allowed(display_name or "", user=user, field="display_name")
     home_address = (home_address or "").strip()[:255]
     home = None
     if home_lat is not None and home_lon is not None:

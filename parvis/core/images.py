@@ -1,6 +1,7 @@
 """Photos from residents: checked, re-encoded without metadata (EXIF, GPS), resized, thumbnailed."""
 
 import io
+import math
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -57,6 +58,10 @@ def process_image(upload, *, name: str = "photo") -> ProcessedImage:
                 )
             probe.verify()
         with Image.open(io.BytesIO(data)) as img:
+            # JPEG decodes at 1/2, 1/4 or 1/8 scale when that still covers the size kept: a
+            # 40-megapixel photo then costs a quarter of its pixels or less.
+            fit = min(settings.PARVIS_IMAGE_MAX_SIDE / max(width, height), 1)
+            img.draft("RGB", (math.ceil(width * fit), math.ceil(height * fit)))
             img.load()
             img = ImageOps.exif_transpose(img)  # keep the orientation the phone meant, then drop EXIF
             img = img.convert("RGB")

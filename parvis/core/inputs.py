@@ -112,12 +112,14 @@ def check_request(request) -> None:
             check_json(document)
 
 
-def refused_response(request, message: str):
+def refused_response(request, message: str, status: int = 400):
+    """The refusal in the shape the caller reads: Open311's error list, the API's detail, or a page."""
     if request.path.startswith("/open311/"):
-        return JsonResponse([{"code": 400, "description": message}], status=400, safe=False)
+        return JsonResponse([{"code": status, "description": message}], status=status, safe=False)
     if request.path.startswith("/api/") or "json" in request.headers.get("Accept", ""):
-        return JsonResponse({"detail": message}, status=400)
-    return render(request, "core/message.html", {"title": _("Requête refusée"), "text": message}, status=400)
+        return JsonResponse({"detail": message}, status=status)
+    context = {"title": _("Requête refusée"), "text": message}
+    return render(request, "core/message.html", context, status=status)
 
 
 class InputCleaningMiddleware:
@@ -129,4 +131,24 @@ class InputCleaningMiddleware:
             check_request(request)
         except InputRefused as exc:
             return refused_response(request, exc.message)
+        return self.get_response(request)
+
+
+class RequestSizeMiddleware:
+    """Refuse a body announced larger than ``PARVIS_REQUEST_MAX_BYTES`` with a 413, before reading it
+    (nothing is received, spooled or parsed). Without a Content-Length Django reads no body at all."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.PARVIS_REQUEST_MAX_BYTES:
+            message = _("Requête trop volumineuse : %(mb)d Mo au plus (par exemple 3 photos de 10 Mo).") % {
+                "mb": settings.PARVIS_REQUEST_MAX_BYTES // (1024 * 1024)
+            }
+            return refused_response(request, message, status=413)
         return self.get_response(request)

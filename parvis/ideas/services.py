@@ -22,6 +22,7 @@ from parvis.core.audit import audit_record
 from parvis.core.images import process_image
 from parvis.core.models import Territory, TerritoryLevel, User
 from parvis.core.notifications import notify
+from parvis.core.reserved_names import ensure_name_allowed
 from parvis.core.richtext import plain_text, sanitize_html
 
 from . import rules, selectors
@@ -240,6 +241,8 @@ def idea_create(
         raise ValidationError({"group_name": _("Indiquez le nom du collectif ou de l'association.")})
     if len(group_name) > 120:
         raise ValidationError({"group_name": _("Le nom du collectif ne doit pas dépasser 120 caractères.")})
+    if author_kind == AuthorKind.GROUP:
+        ensure_name_allowed(group_name, user=author, field="group_name")
     if author_kind == AuthorKind.ASSISTED and not assisted_consent:
         raise ValidationError(
             {"assisted_consent": _("Recueillez l'accord de la personne avant de déposer son idée.")}

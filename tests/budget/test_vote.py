@@ -304,3 +304,72 @@ def test_personal_data_export_includes_ballots(vote):
     data = user_export(voter)["budget"]
     assert data["ballots"][0]["choices"] == [vote["p"]["d1a"].pk]
     assert data["district_choices"][0]["envelope"] == "d1"
+
+
+@pytest.fixture
+def cached_vote(vote, settings, client):
+    """The API's envelope cache holds the campaign for a minute, as a busy server's process would."""
+    from parvis.budget import selectors
+    from parvis.core.tokens import token_create
+
+    settings.PARVIS_BUDGET_CACHE_SECONDS = 60
+    selectors.vote_targets_clear()
+    voter = make_voter()
+    _t, key = token_create(user=voter, name="t")
+    url = f"/api/budget/campaigns/{vote['campaign'].slug}/envelopes/paris/ballot"
+
+    def post(project):
+        return client.post(
+            url,
+            {"choices": [vote["p"][project].pk]},
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {key}",
+        )
+
+    assert post("small").status_code == 201  # the envelope and its campaign are now cached
+    yield vote, post
+    selectors.vote_targets_clear()
+
+
+def test_the_vote_closes_at_its_stored_instant_whatever_the_cache(cached_vote):
+    from django.utils import timezone
+
+    vote, post = cached_vote
+    vote["campaign"].phases.filter(kind="vote").update(ends_at=timezone.now())
+    response = post("mid")
+    assert response.status_code == 403
+    assert response.json()["detail"] == "Le vote n'est pas ouvert."
+    assert Ballot.objects.get().choices == [vote["p"]["small"].pk]
+
+
+def test_forbidding_changes_applies_to_the_next_ballot_whatever_the_cache(cached_vote):
+    vote, post = cached_vote
+    type(vote["campaign"]).objects.filter(pk=vote["campaign"].pk).update(allow_ballot_change=False)
+    response = post("mid")
+    assert response.status_code == 400
+    assert "ne permet pas de modifier" in response.json()["detail"]
+    assert Ballot.objects.get().choices == [vote["p"]["small"].pk]
+
+
+def test_the_ballot_post_answers_created_at_with_its_time_zone(cached_vote):
+    from django.utils.dateparse import parse_datetime
+
+    _vote, post = cached_vote
+    response = post("mid")
+    assert response.status_code == 201
+    assert parse_datetime(response.json()["created_at"]).tzinfo is not None
+
+
+def test_api_not_found_messages_are_french(vote, client):
+    from parvis.core.tokens import token_create
+
+    _t, key = token_create(user=make_voter(), name="t")
+    mine = f"/api/budget/campaigns/{vote['campaign'].slug}/envelopes/paris/ballot"
+    response = client.get(mine, HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Introuvable."}
+    english = client.get(mine, HTTP_AUTHORIZATION=f"Bearer {key}", HTTP_ACCEPT_LANGUAGE="en")
+    assert english.json() == {"detail": "Not found."}
+    project = client.get("/api/budget/projects/999999")
+    assert project.status_code == 404
+    assert project.json() == {"detail": "Projet introuvable."}

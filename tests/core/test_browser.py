@@ -166,3 +166,15 @@ def test_account_page_fits_a_360px_phone(page, paris):
     page.goto(page.base_url + "/territoires/")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     assert axe_violations(page) == []
+
+
+def test_api_documentation_works_offline_under_the_csp(page):
+    """Swagger UI comes from the site's static files: it renders with every outside request blocked."""
+    messages = []
+    page.on("console", lambda msg: messages.append(msg.text))
+    page.goto(page.base_url + "/api/docs", wait_until="commit")
+    # Swagger UI's bundle is 1.4 MB: a loaded machine takes a while to serve and run it.
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("Parvis API", timeout=90_000)
+    refused = [text for text in messages if "Content Security Policy" in text]
+    assert page.locator("html").get_attribute("lang") == "fr"
+    assert refused == []

@@ -135,3 +135,26 @@ def test_unaccepted_format_is_refused():
     Image.new("RGB", (10, 10)).save(out, format="BMP")
     with pytest.raises(ValidationError, match="Format non accepté"):
         process_image(io.BytesIO(out.getvalue()))
+
+
+def test_a_large_jpeg_is_decoded_at_a_reduced_scale(monkeypatch):
+    """A 24-megapixel photo is decoded at half scale or less (the kept image is 2048 px at most)."""
+    import io
+
+    from PIL import Image, ImageFile
+
+    from parvis.core.images import process_image
+
+    decoded = []
+    real_load = ImageFile.ImageFile.load
+
+    def load(self):
+        decoded.append(self.size)
+        return real_load(self)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", load)
+    buf = io.BytesIO()
+    Image.new("RGB", (6000, 4000), (120, 130, 140)).save(buf, "JPEG", quality=80)
+    result = process_image(buf.getvalue())
+    assert (result.width, result.height) == (2048, 1365)
+    assert max(w * h for w, h in decoded) <= 3000 * 2000

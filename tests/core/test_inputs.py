@@ -1,5 +1,7 @@
 """The input-cleaning layer: text and numbers no database can take are refused with a clear 400."""
 
+import json
+
 import pytest
 
 from parvis.core.models import User
@@ -115,3 +117,33 @@ def test_tag_lists_are_bounded_before_any_work(client):
     assert six.status_code == 400
     assert "Pas plus de 5 mots-clés." in six.json()["detail"]
     assert not Idea.objects.exists()
+
+
+def test_an_oversized_body_is_refused_before_it_is_read(client, settings):
+    """Announced larger than the cap: 413, and the body is never read (it could be 200 MB)."""
+    from django.test import RequestFactory
+
+    from parvis.core.inputs import RequestSizeMiddleware
+
+    class Unread:
+        def read(self, *args):
+            raise AssertionError("the body was read")
+
+        readline = read
+
+    request = RequestFactory().post("/api/reports/reports", data=b"", content_type="application/json")
+    request.META["CONTENT_LENGTH"] = str(200 * 1024 * 1024)
+    request.META["wsgi.input"] = Unread()
+    request._stream = Unread()
+    response = RequestSizeMiddleware(lambda r: r.body)(request)
+    assert response.status_code == 413
+    assert "32 Mo au plus" in json.loads(response.content)["detail"]
+    assert settings.PARVIS_REQUEST_MAX_BYTES >= 3 * settings.PARVIS_IMAGE_MAX_BYTES
+    page = client.post(
+        "/compte/inscription/",
+        {"email": "a@example.org"},
+        CONTENT_LENGTH=str(settings.PARVIS_REQUEST_MAX_BYTES + 1),
+    )
+    assert page.status_code == 413
+    assert "Requête trop volumineuse" in page.content.decode()
+    assert not User.objects.exists()

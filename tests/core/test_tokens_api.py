@@ -178,7 +178,18 @@ def test_openapi_and_docs(client):
     schema = client.get("/api/openapi.json").json()
     assert "/api/territories/locate" in schema["paths"]
     assert "/api/account/tokens" in schema["paths"]
-    assert client.get("/api/docs").status_code == 200
+    docs = client.get("/api/docs")
+    assert docs.status_code == 200
+    # Served from the site's own files, under the site's Content-Security-Policy, in the page's language.
+    assert "script-src 'self'" in docs["Content-Security-Policy"]
+    html = docs.content.decode()
+    assert '<html lang="fr">' in html
+    assert "cdn" not in html
+    assert "https://" not in html
+    assert '<script src="/static/ninja/swagger-ui-bundle.js">' in html
+    from django.contrib.staticfiles import finders
+
+    assert finders.find("ninja/swagger-ui-bundle.js")
 
 
 def test_api_notifications(client):
