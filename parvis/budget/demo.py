@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from parvis.core import territories
+from parvis.core import places, territories
 from parvis.core.demo_territories import PRIORITY_AREAS, TOWN_HALLS
 from parvis.core.models import Role, Service, Territory, TerritoryLevel, User
 
@@ -130,7 +130,9 @@ def _project(
     status=Status.FEASIBLE,
     assisted_by=None,
 ):
-    location = territories.locate(lat, lon) if lat is not None else None
+    place = places.NOWHERE
+    if lat is not None and territories.locate(lat, lon).inside_city:
+        place = places.from_point(lat, lon)
     feasible = status == Status.FEASIBLE
     now = timezone.now()
     return Project.objects.create(
@@ -141,10 +143,7 @@ def _project(
         cost=cost if feasible else None,
         body=f"{title}. Proposé par des habitant·es et étudié par les services de la Ville, ce projet "
         "améliore la vie quotidienne du quartier. Coût et calendrier estimés par le service.",
-        lat=lat if location and location.inside_city else None,
-        lon=lon if location and location.inside_city else None,
-        neighbourhood_id=location.neighbourhood.id if location and location.neighbourhood else None,
-        priority_area_id=location.priority_area.id if location and location.priority_area else None,
+        **place.fields(),
         estimated_cost=cost,
         author=rnd.choice(authors),
         status=status,

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from parvis.core.models import Territory, TerritoryLevel
+from parvis.core.models import Accuracy, Territory, TerritoryLevel
 
 from .models import Feasibility, Implementation, OverrideDecision, Theme
 from .services import MAX_PHOTOS
@@ -137,6 +137,7 @@ class EditIdeaForm(forms.Form):
 
     def __init__(self, *args, project, **kwargs):
         self.project_photos = list(project.photos.order_by("pk"))
+        whole = project.territory if project.accuracy == Accuracy.TERRITORY else None
         kwargs.setdefault(
             "initial",
             {
@@ -144,8 +145,8 @@ class EditIdeaForm(forms.Form):
                 "body": project.body,
                 "theme": project.theme,
                 "estimated_cost": project.estimated_cost,
-                "territory": project.territory_id,
-                "citywide": project.envelope.is_citywide and project.lat is None and not project.territory_id,
+                "territory": whole.pk if whole else None,
+                "citywide": project.envelope.is_citywide and project.lat is None and whole is None,
                 "lat": project.lat,
                 "lon": project.lon,
             },

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from parvis.core.models import Moderated
+from parvis.core.models import Located, Moderated
 
 
 class PhaseKind(models.TextChoices):
@@ -217,7 +217,7 @@ class Implementation(models.TextChoices):
     DELIVERED = "delivered", _("Livré")
 
 
-class Project(Moderated):
+class Project(Moderated, Located):
     """An idea, then (once reviewed feasible) a project on the ballot of its envelope."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="projects")
@@ -227,27 +227,6 @@ class Project(Moderated):
     title = models.CharField(_("titre"), max_length=200)
     body = models.TextField(_("description"))
     theme = models.CharField(_("thème"), max_length=32, choices=Theme.choices, blank=True)
-    lat = models.FloatField(null=True, blank=True)
-    lon = models.FloatField(null=True, blank=True)
-    territory = models.ForeignKey(
-        "core.Territory",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("territoire concerné"),
-    )
-    neighbourhood = models.ForeignKey(
-        "core.Territory", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    priority_area = models.ForeignKey(
-        "core.Territory",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("quartier prioritaire"),
-    )
     estimated_cost = models.PositiveBigIntegerField(_("coût estimé par l'auteur (€)"), null=True, blank=True)
     cost = models.PositiveBigIntegerField(_("coût retenu (€)"), null=True, blank=True)
     duration_months = models.PositiveSmallIntegerField(_("durée des travaux (mois)"), null=True, blank=True)

@@ -17,10 +17,10 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from parvis.core import territories
+from parvis.core import places
 from parvis.core.audit import audit_record
 from parvis.core.images import process_image
-from parvis.core.models import Territory, TerritoryLevel, User
+from parvis.core.models import Territory, User
 from parvis.core.notifications import notify
 from parvis.core.richtext import plain_text
 
@@ -93,32 +93,17 @@ def _clean_text(title: str, body: str) -> tuple[str, str]:
 
 
 def _place(campaign: Campaign, *, lat, lon, territory: Territory | None, citywide: bool):
-    """Where an idea lies and hence its envelope: its district's, or the city-wide one."""
-    neighbourhood = priority = district = None
-    if lat is not None or lon is not None:
-        lat, lon = territories.validate_coordinates(lat, lon)
-        location = territories.locate(lat, lon)
-        if not location.inside_city:
-            raise ValidationError(_("Ce lieu est en dehors de la ville."))
-        district = location.district.id if location.district else None
-        neighbourhood = location.neighbourhood.id if location.neighbourhood else None
-        priority = location.priority_area.id if location.priority_area else None
-    elif territory is not None:
-        if territory.level == TerritoryLevel.DISTRICT:
-            district = territory.pk
-        elif territory.level == TerritoryLevel.NEIGHBOURHOOD:
-            neighbourhood, district = territory.pk, territory.parent_id
-        elif territory.level == TerritoryLevel.PRIORITY:
-            priority, district = territory.pk, territory.parent_id
+    """Where an idea lies (``core.places``) and hence its envelope: its district's, or the city-wide one."""
+    place = places.resolve(lat=lat, lon=lon, territory=territory)
     envelopes = list(campaign.envelopes.all())
     envelope = None
-    if not citywide and district is not None:
-        envelope = next((e for e in envelopes if e.territory_id == district), None)
+    if not citywide and place.district_id is not None:
+        envelope = next((e for e in envelopes if e.territory_id == place.district_id), None)
     if envelope is None:
         envelope = next((e for e in envelopes if e.territory_id is None), None)
     if envelope is None:
         raise ValidationError(_("Cette campagne n'a pas d'enveloppe pour ce lieu."))
-    return lat, lon, neighbourhood, priority, envelope
+    return place, envelope
 
 
 def _cost(value, label) -> int | None:
@@ -186,20 +171,14 @@ def project_create(
     if len(photos) > MAX_PHOTOS:
         raise ValidationError(_("%(n)s photos au plus.") % {"n": MAX_PHOTOS})
     processed = [(process_image(p, name="budget"), alt) for p, alt in photos]
-    lat, lon, neighbourhood, priority, envelope = _place(
-        campaign, lat=lat, lon=lon, territory=territory, citywide=citywide
-    )
+    place, envelope = _place(campaign, lat=lat, lon=lon, territory=territory, citywide=citywide)
     project = Project.objects.create(
         campaign=campaign,
         envelope=envelope,
         title=title,
         body=body,
         theme=theme or "",
-        lat=lat,
-        lon=lon,
-        territory=territory if lat is None else None,
-        neighbourhood_id=neighbourhood,
-        priority_area_id=priority,
+        **place.fields(),
         estimated_cost=_cost(estimated_cost, _("Coût estimé")),
         author=author,
         association_name=(association_name or "").strip()[:200],
@@ -279,12 +258,11 @@ def project_update(
         lat = None if lat is KEEP else lat
         lon = None if lon is KEEP else lon
         territory = None if territory is KEEP else territory
-        lat, lon, neighbourhood, priority, envelope = _place(
+        place, envelope = _place(
             project.campaign, lat=lat, lon=lon, territory=territory, citywide=bool(citywide is True)
         )
-        project.lat, project.lon = lat, lon
-        project.territory = territory if lat is None else None
-        project.neighbourhood_id, project.priority_area_id = neighbourhood, priority
+        for name, value in place.fields().items():
+            setattr(project, name, value)
         project.envelope = envelope
     existing = {ph.pk: ph for ph in project.photos.all()}
     remove = set()
@@ -413,20 +391,14 @@ def projects_merge(
         first = locked[0]
         lat, lon, territory = first.lat, first.lon, first.territory
         citywide = citywide or first.envelope.is_citywide
-    lat, lon, neighbourhood, priority, envelope = _place(
-        campaign, lat=lat, lon=lon, territory=territory, citywide=citywide
-    )
+    place, envelope = _place(campaign, lat=lat, lon=lon, territory=territory, citywide=citywide)
     merged = Project.objects.create(
         campaign=campaign,
         envelope=envelope,
         title=title,
         body=body,
         theme=locked[0].theme,
-        lat=lat,
-        lon=lon,
-        territory=territory if lat is None else None,
-        neighbourhood_id=neighbourhood,
-        priority_area_id=priority,
+        **place.fields(),
         author=locked[0].author,
         service=locked[0].service,
         estimated_cost=sum(p.estimated_cost or 0 for p in locked) or None,
@@ -479,11 +451,7 @@ def project_split(*, actor: User, project: Project, parts: list[dict]) -> list[P
                 title=title,
                 body=body,
                 theme=project.theme,
-                lat=project.lat,
-                lon=project.lon,
-                territory=project.territory,
-                neighbourhood=project.neighbourhood,
-                priority_area=project.priority_area,
+                **places.fields_of(project),
                 author=project.author,
                 assisted_by=project.assisted_by,
                 resident_name=project.resident_name,

@@ -399,3 +399,76 @@ class CharterAcceptance(models.Model):
 
     def __str__(self):
         return f"{self.user_id} v{self.version_id}"
+
+
+class Accuracy(models.TextChoices):
+    """How precisely a ``Located`` row knows where it is."""
+
+    NONE = "none", _("Sans lieu")
+    POINT = "point", _("Point précis")
+    ADDRESS = "address", _("Point approché d'après l'adresse")
+    TERRITORY = "territory", _("Tout un territoire")
+
+
+class Located(models.Model):
+    """Anything placed in the city: an idea, a project, a report, an event.
+
+    One shape for every module, filled by one resolver (``parvis.core.places.resolve``): an optional
+    point (WGS84), the address as typed, how precise the place is, and the district, neighbourhood and
+    priority area it lies in (found from the point, or given by a whole territory). A module whose rows
+    always have a point redeclares ``lat`` and ``lon`` without ``null`` (reports do).
+    """
+
+    lat = models.FloatField(_("latitude"), null=True, blank=True)
+    lon = models.FloatField(_("longitude"), null=True, blank=True)
+    address = models.CharField(_("adresse"), max_length=255, blank=True)
+    accuracy = models.CharField(
+        _("précision du lieu"), max_length=16, choices=Accuracy.choices, default=Accuracy.NONE
+    )
+    district = models.ForeignKey(
+        "core.Territory",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("arrondissement"),
+    )
+    neighbourhood = models.ForeignKey(
+        "core.Territory",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("quartier"),
+    )
+    priority_area = models.ForeignKey(
+        "core.Territory",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("quartier prioritaire"),
+    )
+
+    #: Relations to name in ``select_related`` wherever ``territory`` is shown in a list.
+    PLACE_RELATIONS = ("district", "neighbourhood", "priority_area")
+
+    class Meta:
+        abstract = True
+
+    @property
+    def has_point(self) -> bool:
+        return self.lat is not None and self.lon is not None
+
+    @property
+    def is_approximate(self) -> bool:
+        """The point stands for an address or a territory rather than a spot placed on a map."""
+        return self.accuracy in (Accuracy.ADDRESS, Accuracy.TERRITORY)
+
+    @property
+    def territory(self):
+        """The territory to name beside the contribution: the whole territory that was chosen, else
+        the neighbourhood (or the district) around the point."""
+        if self.accuracy == Accuracy.TERRITORY and not self.has_point:
+            return self.priority_area or self.neighbourhood or self.district
+        return self.neighbourhood or self.district

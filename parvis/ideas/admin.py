@@ -32,7 +32,7 @@ class IdeaAdmin(admin.ModelAdmin):
     list_display = ["title", "consultation", "status", "support_count", "comment_count", "created_at"]
     list_filter = ["consultation", "status", "theme"]
     search_fields = ["title"]
-    raw_id_fields = ["author", "territory", "district", "priority_area", "hidden_by"]
+    raw_id_fields = ["author", "district", "neighbourhood", "priority_area", "hidden_by"]
     readonly_fields = ["support_count", "comment_count", "search_text", "threshold_reached_at", "budget_url"]
 
 

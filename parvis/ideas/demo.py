@@ -14,7 +14,7 @@ import numpy as np
 from django.db import transaction
 from django.utils import timezone
 
-from parvis.core import territories
+from parvis.core import places
 from parvis.core.demo_territories import TOWN_HALLS
 from parvis.core.models import Role, Territory, TerritoryLevel, User
 
@@ -433,17 +433,7 @@ def _tags(names: str) -> list[Tag]:
 def _idea(
     consultation, author, title, body, theme, *, tags="", created_at, lat=None, lon=None, **extra
 ) -> Idea:
-    place = {}
-    if lat is not None:
-        where = territories.locate(lat, lon)
-        ids = {k: getattr(where, k) for k in ("district", "neighbourhood", "priority_area")}
-        place = {
-            "lat": lat,
-            "lon": lon,
-            "district_id": ids["district"].id if ids["district"] else None,
-            "territory_id": (ids["neighbourhood"] or ids["district"]).id if where.inside_city else None,
-            "priority_area_id": ids["priority_area"].id if ids["priority_area"] else None,
-        }
+    place = places.from_point(lat, lon).fields() if lat is not None else {}
     tag_objs = _tags(tags)
     idea = Idea.objects.create(
         consultation=consultation,

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from parvis.core.models import Moderated
+from parvis.core.models import Located, Moderated
 
 
 class Theme(models.TextChoices):
@@ -231,7 +231,7 @@ class Tag(models.Model):
 PUBLIC = Q(status="published", hidden_at__isnull=True)
 
 
-class Idea(Moderated):
+class Idea(Moderated, Located):
     consultation = models.ForeignKey(
         Consultation, on_delete=models.PROTECT, related_name="ideas", verbose_name=_("consultation")
     )
@@ -253,32 +253,6 @@ class Idea(Moderated):
     search_text = models.TextField(editable=False, default="")
     theme = models.CharField(_("thème"), max_length=16, choices=Theme.choices, default=Theme.OTHER)
     tags = models.ManyToManyField(Tag, blank=True, related_name="ideas", verbose_name=_("mots-clés"))
-    lat = models.FloatField(_("latitude"), null=True, blank=True)
-    lon = models.FloatField(_("longitude"), null=True, blank=True)
-    territory = models.ForeignKey(
-        "core.Territory",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("territoire"),
-    )
-    district = models.ForeignKey(
-        "core.Territory",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("arrondissement"),
-    )
-    priority_area = models.ForeignKey(
-        "core.Territory",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("quartier prioritaire"),
-    )
     status = models.CharField(
         _("publication"), max_length=16, choices=Status.choices, default=Status.PUBLISHED
     )

@@ -173,7 +173,7 @@ class IdeaWindow:
     def __getitem__(self, window: slice) -> list[Idea]:
         ids = _ordered(self.base, self.sort, self.seed).values("pk")[window]
         outer = Idea.objects.filter(pk__in=ids).select_related(
-            "author", "territory", "answer", "consultation"
+            "author", *Idea.PLACE_RELATIONS, "answer", "consultation"
         )
         return list(_ordered(outer, self.sort, self.seed).prefetch_related("tags"))
 
@@ -221,7 +221,7 @@ def district_choices() -> list[tuple[str, str]]:
 def idea_for_page(idea_id: int) -> Idea:
     return (
         Idea.objects.select_related(
-            "consultation", "author", "territory", "district", "answer", "answer__author"
+            "consultation", "author", *Idea.PLACE_RELATIONS, "answer", "answer__author"
         )
         .prefetch_related("tags", "photos", "attachments")
         .get(pk=idea_id)
@@ -370,7 +370,7 @@ def export_ideas(consultation: Consultation):
 
     qs = (
         public_ideas(consultation)
-        .select_related("district", "territory", "answer")
+        .select_related(*Idea.PLACE_RELATIONS, "answer")
         .prefetch_related("tags")
         .order_by("id")
     )

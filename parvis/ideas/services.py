@@ -17,10 +17,10 @@ from django.utils.translation import gettext as _
 from shapely.geometry import Point, shape
 from threadpoolctl import threadpool_limits
 
-from parvis.core import territories
+from parvis.core import places, territories
 from parvis.core.audit import audit_record
 from parvis.core.images import process_image
-from parvis.core.models import Territory, TerritoryLevel, User
+from parvis.core.models import Territory, User
 from parvis.core.notifications import notify
 from parvis.core.reserved_names import ensure_name_allowed
 from parvis.core.richtext import plain_text, sanitize_html
@@ -130,56 +130,29 @@ def _tag_objects(names: list[str]) -> list[Tag]:
 
 
 def _in_scope(consultation: Consultation, lat: float, lon: float) -> bool:
+    """The consultation's own scope; the city's limits are checked by the place resolver."""
     if consultation.scope_kind == ScopeKind.PERIMETER:
         return shape(consultation.perimeter).contains(Point(lon, lat))
     if consultation.scope_kind == ScopeKind.TERRITORIES:
         return any(territories.territory_contains(t, lat, lon) for t in consultation.territories.all())
-    bounds = territories.city_bounds()
-    if bounds is None:
-        return True
-    return territories.locate(lat, lon).inside_city
+    return True
 
 
 def _clean_place(consultation: Consultation, lat, lon, territory: Territory | None) -> dict:
-    """Point and/or territory of an idea, checked against the consultation's scope and settings."""
-    place = {"lat": None, "lon": None, "territory": None, "district": None, "priority_area": None}
-    lat = None if lat in (None, "") else lat
-    lon = None if lon in (None, "") else lon
-    if (lat is None) != (lon is None):
-        raise ValidationError({"lat": _("Indiquez la latitude et la longitude, ou aucune des deux.")})
-    if lat is not None:
-        if not consultation.map_enabled:
-            raise ValidationError({"lat": _("Cette consultation ne place pas les idées sur une carte.")})
-        try:
-            lat, lon = territories.validate_coordinates(lat, lon)
-        except ValidationError as exc:
-            raise ValidationError({"lat": exc.messages})
-        if not _in_scope(consultation, lat, lon):
-            raise ValidationError({"lat": _("Ce point est hors du périmètre de la consultation.")})
-        where = territories.locate(lat, lon)
-        place.update(lat=lat, lon=lon)
-        for key, ref in (("district", where.district), ("priority_area", where.priority_area)):
-            if ref is not None:
-                place[key] = Territory.objects.get(pk=ref.id)
-        local = where.neighbourhood or where.district
-        if territory is None and local is not None:
-            territory = Territory.objects.get(pk=local.id)
-    if territory is not None:
-        if consultation.scope_kind == ScopeKind.TERRITORIES:
-            allowed = {t.pk for t in consultation.territories.all()}
-            if territory.pk not in allowed and territory.parent_id not in allowed:
-                raise ValidationError(
-                    {"territory": _("Ce territoire est hors du périmètre de la consultation.")}
-                )
-        place["territory"] = territory
-        if place["district"] is None:
-            if territory.level == TerritoryLevel.DISTRICT:
-                place["district"] = territory
-            elif territory.parent_id and territory.parent.level == TerritoryLevel.DISTRICT:
-                place["district"] = territory.parent
-        if place["priority_area"] is None and territory.level == TerritoryLevel.PRIORITY:
-            place["priority_area"] = territory
-    return place
+    """Point or territory of an idea (``core.places``), checked against the consultation's scope."""
+    if lat not in (None, "") and not consultation.map_enabled:
+        raise ValidationError({"lat": _("Cette consultation ne place pas les idées sur une carte.")})
+    try:
+        place = places.resolve(lat=lat, lon=lon, territory=territory)
+    except ValidationError as exc:
+        raise ValidationError({"lat" if territory is None else "territory": exc.messages})
+    if place.has_point and not _in_scope(consultation, place.lat, place.lon):
+        raise ValidationError({"lat": _("Ce point est hors du périmètre de la consultation.")})
+    if territory is not None and not place.has_point and consultation.scope_kind == ScopeKind.TERRITORIES:
+        allowed = {t.pk for t in consultation.territories.all()}
+        if territory.pk not in allowed and territory.parent_id not in allowed:
+            raise ValidationError({"territory": _("Ce territoire est hors du périmètre de la consultation.")})
+    return place.fields()
 
 
 def _clean_attachment(upload) -> tuple[bytes, str]:

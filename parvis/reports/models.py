@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from parvis.core.models import Moderated
+from parvis.core.models import Accuracy, Located, Moderated
 
 
 class QuestionKind(models.TextChoices):
@@ -264,7 +264,7 @@ class Source(models.TextChoices):
     API = "api", _("API")
 
 
-class Report(Moderated):
+class Report(Moderated, Located):
     """An anomaly of the public space reported at a point; public once confirmed."""
 
     category = models.ForeignKey(
@@ -279,16 +279,11 @@ class Report(Moderated):
         verbose_name=_("service"),
     )
     status = models.CharField(_("statut"), max_length=16, choices=Status.choices, default=Status.NEW)
+    # A report always has a point (the representative point of a territory when only that is known).
     lat = models.FloatField(_("latitude"))
     lon = models.FloatField(_("longitude"))
-    address = models.CharField(_("adresse"), max_length=255, blank=True)
-    location_approximate = models.BooleanField(default=False)
-    district = models.ForeignKey("core.Territory", null=True, on_delete=models.SET_NULL, related_name="+")
-    neighbourhood = models.ForeignKey(
-        "core.Territory", null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    priority_area = models.ForeignKey(
-        "core.Territory", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    accuracy = models.CharField(
+        _("précision du lieu"), max_length=16, choices=Accuracy.choices, default=Accuracy.POINT
     )
     description = models.TextField(_("description"), max_length=4000, blank=True)
     answers = models.JSONField(_("réponses"), default=dict, blank=True)

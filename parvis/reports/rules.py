@@ -4,7 +4,6 @@ No Django import: plain data in, plain data out (tested with hypothesis against 
 """
 
 import math
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -111,18 +110,3 @@ def percentile(values: Sequence[float], q: float) -> float | None:
     low = math.floor(rank)
     high = math.ceil(rank)
     return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
-
-
-# --- Addresses without a map -----------------------------------------------------------------------
-
-_POSTCODE = re.compile(r"\b75(?:0(?P<a>0[1-9]|1\d|20)|116)\b")
-_ORDINAL = re.compile(r"\b(?P<n>[1-9]|1\d|20)\s*(?:e|er|ème|eme|è)\b(?:\s*arr)?", re.IGNORECASE)
-
-
-def district_number_from_address(address: str) -> int | None:
-    """Paris arrondissement number from a postcode (75011, 75116) or "11e" in a typed address."""
-    match = _POSTCODE.search(address or "")
-    if match:
-        return int(match.group("a")) if match.group("a") else 16
-    match = _ORDINAL.search(address or "")
-    return int(match.group("n")) if match else None

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from parvis.core import territories
+from parvis.core import places, territories
 from parvis.core.audit import audit_record
 from parvis.core.dates import format_when
 from parvis.core.images import process_image
@@ -153,62 +153,32 @@ def clean_answers(questions: list[Question], raw: dict) -> dict:
 # --- Where: a point, or an address / a territory for people who cannot use the map -----------------
 
 
-@dataclass
-class Place:
-    lat: float
-    lon: float
-    location: territories.Location
-    approximate: bool = False
-
-
-def place_from_point(lat, lon) -> Place:
-    lat_f, lon_f = territories.validate_coordinates(lat, lon)
-    location = territories.locate(lat_f, lon_f)
-    if not location.inside_city:
-        raise ValidationError(
-            _("Ce point est en dehors du territoire de %(city)s : placez-le dans la ville.")
-            % {"city": settings.PARVIS_CITY_NAME}
-        )
-    return Place(lat_f, lon_f, location)
-
-
-def place_from_territory(territory: Territory) -> Place:
-    from shapely.geometry import shape
-
-    point = shape(territory.geometry).representative_point()
-    return Place(point.y, point.x, territories.locate(point.y, point.x), approximate=True)
-
-
-def place_from_address(address: str, territory_code: str = "") -> Place:
-    """No geocoder call (no network): the chosen neighbourhood or district, else the postcode in the address.
-
-    The point is then approximate; the typed address tells the agents where to go.
-    """
+def _place(draft) -> places.Place:
+    """A point on the map, else the neighbourhood chosen in the list, else the typed address, through
+    core's resolver; a report always gets a point (approximate for a territory or an address)."""
     territory = None
-    if territory_code:
-        territory = Territory.objects.filter(
-            code=territory_code, level__in=[TerritoryLevel.NEIGHBOURHOOD, TerritoryLevel.DISTRICT]
-        ).first()
+    if draft.territory_code:
+        territory = (
+            Territory.objects.filter(
+                code=draft.territory_code, level__in=[TerritoryLevel.NEIGHBOURHOOD, TerritoryLevel.DISTRICT]
+            )
+            .select_related("parent")
+            .first()
+        )
         if territory is None:
             raise ValidationError(_("Quartier inconnu."))
-    else:
-        number = rules.district_number_from_address(address)
-        if number is not None:
-            territory = Territory.objects.filter(level=TerritoryLevel.DISTRICT, code=str(number)).first()
-        if territory is None:
-            lowered = (address or "").lower()
-            for t in Territory.objects.filter(level=TerritoryLevel.NEIGHBOURHOOD).only("name", "geometry"):
-                if t.name.lower() in lowered:
-                    territory = t
-                    break
-    if territory is None:
+    has_point = draft.lat not in (None, "") and draft.lon not in (None, "")
+    if not has_point and territory is None and not (draft.address or "").strip():
         raise ValidationError(
-            _(
-                "Adresse non localisée : indiquez le code postal (par exemple 75011) "
-                "ou choisissez le quartier dans la liste."
-            )
+            _("Indiquez où se trouve l'anomalie : placez un point sur la carte ou saisissez une adresse.")
         )
-    return place_from_territory(territory)
+    return places.resolve(
+        lat=draft.lat if has_point else None,
+        lon=draft.lon if has_point else None,
+        territory=territory,
+        address=draft.address,
+        point_required=True,
+    )
 
 
 # --- Category settings and routing rules (city admins, from the back office) -----------------------
@@ -412,14 +382,7 @@ def report_create(
         category = campaign.category
     elif category is None:
         category = category_for_reporting(draft.category_code)
-    if draft.lat not in (None, "") and draft.lon not in (None, ""):
-        place = place_from_point(draft.lat, draft.lon)
-    elif (draft.address or "").strip() or draft.territory_code:
-        place = place_from_address(draft.address, draft.territory_code)
-    else:
-        raise ValidationError(
-            _("Indiquez où se trouve l'anomalie : placez un point sur la carte ou saisissez une adresse.")
-        )
+    place = _place(draft)
     if campaign is not None:
         from .campaigns import campaign_contains, ensure_campaign_open
 
@@ -431,9 +394,6 @@ def report_create(
         questions = list(category.questions.all())
     answers = clean_answers(questions, draft.answers)
     description = _clean_description(draft.description)
-    address = (draft.address or "").strip()
-    if len(address) > 255:
-        raise ValidationError(_("L'adresse est trop longue (255 caractères au plus)."))
     email = (draft.email or "").strip().lower()
     if author is None and agent is None and open311_key is None and not email:
         raise ValidationError(
@@ -460,13 +420,7 @@ def report_create(
     report = Report(
         category=category,
         service_id=route(category, place.location),
-        lat=place.lat,
-        lon=place.lon,
-        address=address,
-        location_approximate=place.approximate,
-        district_id=place.location.district.id if place.location.district else None,
-        neighbourhood_id=place.location.neighbourhood.id if place.location.neighbourhood else None,
-        priority_area_id=place.location.priority_area.id if place.location.priority_area else None,
+        **place.fields(),
         description=description,
         answers=answers,
         media_url=_clean_media_url(draft.media_url),

@@ -12,7 +12,7 @@ from PIL import Image
 
 from parvis.budget import services
 from parvis.budget.models import Project, ProjectPhoto
-from parvis.core.models import Territory, TerritoryLevel
+from parvis.core.models import Accuracy, Territory, TerritoryLevel
 from tests.budget.factories import make_campaign, make_envelope, set_phase
 from tests.factories import make_admin, make_user
 
@@ -103,12 +103,13 @@ def test_edit_moves_the_idea_to_another_place_and_envelope(campaign):
         actor=author, project=idea, title=idea.title, body=BODY, lat=None, lon=None, territory=eleventh
     )
     idea.refresh_from_db()
-    assert (idea.lat, idea.lon, idea.territory_id, idea.envelope.slug) == (None, None, eleventh.pk, "a11")
+    assert (idea.lat, idea.lon, idea.territory, idea.envelope.slug) == (None, None, eleventh, "a11")
+    assert (idea.district, idea.accuracy) == (eleventh, Accuracy.TERRITORY)
     assert idea.priority_area_id is None
     services.project_update(actor=author, project=idea, title=idea.title, body=BODY, citywide=True)
     idea.refresh_from_db()
     assert idea.envelope.slug == "paris"
-    assert idea.territory_id is None
+    assert idea.territory is None
     # Without place arguments the place is kept.
     services.project_update(actor=author, project=idea, title="Arbres partout", body=BODY)
     idea.refresh_from_db()

@@ -10,7 +10,7 @@ from django.db import IntegrityError
 from PIL import Image
 
 from parvis.core import territories
-from parvis.core.models import Territory, TerritoryLevel
+from parvis.core.models import Accuracy, Territory, TerritoryLevel
 from parvis.reports import selectors, services
 from parvis.reports.models import Follow, Report, ReportEvent, ReportPhoto, Status
 from tests.factories import make_agent, make_service, make_user
@@ -220,7 +220,8 @@ def test_address_without_map_uses_postcode_or_neighbourhood(paris):
         author=user,
     )
     assert report.district.code == "11"
-    assert report.location_approximate
+    assert report.is_approximate
+    assert report.address == "12 rue Oberkampf 75011"
     quartier = Territory.objects.filter(level=TerritoryLevel.NEIGHBOURHOOD, parent__code="18").first()
     report2, _ = services.report_create(
         draft=services.ReportDraft(
@@ -229,10 +230,13 @@ def test_address_without_map_uses_postcode_or_neighbourhood(paris):
         author=user,
     )
     assert report2.district.code == "18"
-    with pytest.raises(ValidationError, match="Adresse non localisée"):
+    assert report2.neighbourhood == quartier
+    assert report2.accuracy == Accuracy.TERRITORY
+    with pytest.raises(ValidationError, match="Adresse introuvable"):
         services.report_create(
             draft=services.ReportDraft(category_code=leaf.code, address="quelque part"), author=user
         )
+    assert Report.objects.count() == 2
 
 
 def test_duplicates_same_category_within_radius_and_open(paris):
