@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from parvis.core.models import Located, Moderated
+from parvis.core.models import Located, Moderated, Photo
 
 
 class PhaseKind(models.TextChoices):
@@ -320,15 +320,8 @@ class Project(Moderated, Located):
         return self.status == Status.FEASIBLE and self.review_published_at is not None and not self.is_hidden
 
 
-class ProjectPhoto(models.Model):
+class ProjectPhoto(Photo):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="photos")
-    image = models.ImageField(upload_to="budget/photos/%Y/%m/")
-    thumbnail = models.ImageField(upload_to="budget/thumbs/%Y/%m/")
-    alt = models.CharField(_("description de la photo"), max_length=200, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    def __str__(self):
-        return f"{self.project} (photo)"
 
 
 class Comment(Moderated):

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from parvis.core import attachments as core_attachments
 from parvis.core import places
 from parvis.core.audit import audit_record
 from parvis.core.images import process_image
@@ -170,7 +171,7 @@ def project_create(
     photos = _photo_pairs(photos)
     if len(photos) > MAX_PHOTOS:
         raise ValidationError(_("%(n)s photos au plus.") % {"n": MAX_PHOTOS})
-    processed = [(process_image(p, name="budget"), alt) for p, alt in photos]
+    prepared = core_attachments.prepare(photos, alt_required=False, name="budget")
     place, envelope = _place(campaign, lat=lat, lon=lon, territory=territory, citywide=citywide)
     project = Project.objects.create(
         campaign=campaign,
@@ -187,8 +188,7 @@ def project_create(
         consent_recorded_at=timezone.now() if assisted else None,
         source_url=(source_url or "")[:500],
     )
-    for p, alt in processed:
-        ProjectPhoto.objects.create(project=project, image=p.image, thumbnail=p.thumbnail, alt=alt)
+    core_attachments.attach(ProjectPhoto, prepared, project=project)
     return project
 
 
@@ -286,7 +286,7 @@ def project_update(
     added = _photo_pairs(add_photos)
     if len(existing) - len(remove) + len(added) > MAX_PHOTOS:
         raise ValidationError(_("%(n)s photos au plus.") % {"n": MAX_PHOTOS})
-    processed = [(process_image(p, name="budget"), alt) for p, alt in added]
+    prepared = core_attachments.prepare(added, alt_required=False, name="budget")
     project.save()
     for pk, alt in alts.items():
         if pk not in remove and existing[pk].alt != alt:
@@ -295,8 +295,8 @@ def project_update(
         files = [f for pk in remove for f in (existing[pk].image, existing[pk].thumbnail) if f]
         ProjectPhoto.objects.filter(pk__in=remove).delete()
         transaction.on_commit(lambda: [f.storage.delete(f.name) for f in files])
-    for p, alt in processed:
-        ProjectPhoto.objects.create(project=project, image=p.image, thumbnail=p.thumbnail, alt=alt)
+    last = max((ph.position for pk, ph in existing.items() if pk not in remove), default=-1)
+    core_attachments.attach(ProjectPhoto, prepared, start=last + 1, project=project)
     return project
 
 

@@ -472,3 +472,38 @@ class Located(models.Model):
         if self.accuracy == Accuracy.TERRITORY and not self.has_point:
             return self.priority_area or self.neighbourhood or self.district
         return self.neighbourhood or self.district
+
+
+def photo_path(instance, filename: str) -> str:
+    """``<app>/photos/<year>/<month>/<file>`` for every module's photos."""
+    return timezone.now().strftime(f"{instance._meta.app_label}/photos/%Y/%m/{filename}")
+
+
+class Photo(models.Model):
+    """A picture attached to a contribution, re-encoded by ``core.images`` (no EXIF, size and pixel
+    limits), with its alternative text, size and order.
+
+    Abstract: each module declares a small concrete model with a plain foreign key to its owner
+    (``IdeaPhoto.idea``, ``ProjectPhoto.project``, ``ReportPhoto.report``, an event's photos), so that a
+    new module adds photos without touching core. Rows are built by ``core.attachments``.
+    """
+
+    image = models.ImageField(upload_to=photo_path)
+    thumbnail = models.ImageField(upload_to=photo_path)
+    alt = models.CharField(
+        _("texte alternatif"),
+        max_length=200,
+        blank=True,
+        help_text=_("Ce que montre la photo, pour les personnes qui ne la voient pas."),
+    )
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return self.alt or self.image.name

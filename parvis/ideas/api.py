@@ -471,7 +471,7 @@ def idea_photo_add(
             "thumbnail": photo.thumbnail.url,
             "width": photo.width,
             "height": photo.height,
-            "alt_text": photo.alt_text,
+            "alt_text": photo.alt,
         },
     )
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from parvis.core.models import Located, Moderated
+from parvis.core.models import Located, Moderated, Photo
 
 
 class Theme(models.TextChoices):
@@ -363,19 +363,8 @@ def _photo_path(instance, filename):
     return f"ideas/{instance.idea_id}/{filename}"
 
 
-class IdeaPhoto(models.Model):
+class IdeaPhoto(Photo):
     idea = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="photos")
-    image = models.ImageField(upload_to=_photo_path)
-    thumbnail = models.ImageField(upload_to=_photo_path)
-    width = models.PositiveIntegerField()
-    height = models.PositiveIntegerField()
-    alt_text = models.CharField(_("description de la photo"), max_length=200, blank=True)
-
-    class Meta:
-        ordering = ["id"]
-
-    def __str__(self):
-        return self.alt_text or self.image.name
 
 
 class IdeaAttachment(models.Model):

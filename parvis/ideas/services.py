@@ -17,9 +17,9 @@ from django.utils.translation import gettext as _
 from shapely.geometry import Point, shape
 from threadpoolctl import threadpool_limits
 
+from parvis.core import attachments as core_attachments
 from parvis.core import places, territories
 from parvis.core.audit import audit_record
-from parvis.core.images import process_image
 from parvis.core.models import Territory, User
 from parvis.core.notifications import notify
 from parvis.core.reserved_names import ensure_name_allowed
@@ -227,12 +227,12 @@ def idea_create(
         raise ValidationError({"photos": _("Pas plus de %(n)d photos.") % {"n": MAX_PHOTOS}})
     if len(attachments) > MAX_ATTACHMENTS:
         raise ValidationError({"attachments": _("Pas plus de %(n)d documents.") % {"n": MAX_ATTACHMENTS}})
-    processed = []
-    for upload in photos:
-        try:
-            processed.append(process_image(upload, name="photo"))
-        except ValidationError as exc:
-            raise ValidationError({"photos": exc.messages})
+    try:
+        prepared = core_attachments.prepare(
+            [(upload, " ".join((photo_alt or "").split())[:200]) for upload in photos], alt_required=False
+        )
+    except ValidationError as exc:
+        raise ValidationError({"photos": exc.messages})
     documents = [_clean_attachment(upload) for upload in attachments]
 
     now = timezone.now()
@@ -258,15 +258,7 @@ def idea_create(
     idea.search_text = _search_text(idea, tag_names)
     idea.save()
     idea.tags.set(_tag_objects(tag_names))
-    for image in processed:
-        IdeaPhoto.objects.create(
-            idea=idea,
-            image=image.image,
-            thumbnail=image.thumbnail,
-            width=image.width,
-            height=image.height,
-            alt_text=" ".join((photo_alt or "").split())[:200],
-        )
+    core_attachments.attach(IdeaPhoto, prepared, idea=idea)
     for data, name in documents:
         from django.core.files.base import ContentFile
 
@@ -295,20 +287,14 @@ def idea_photo_add(*, author: User, idea: Idea, upload, alt_text: str) -> IdeaPh
         raise ValidationError(
             {"alt_text": _("La description de la photo ne doit pas dépasser 200 caractères.")}
         )
-    if idea.photos.count() >= MAX_PHOTOS:
+    existing = list(idea.photos.values_list("position", flat=True))
+    if len(existing) >= MAX_PHOTOS:
         raise ValidationError({"photos": _("Pas plus de %(n)d photos.") % {"n": MAX_PHOTOS}})
     try:
-        image = process_image(upload, name="photo")
+        prepared = core_attachments.prepare([(upload, alt_text)], alt_required=True)
     except ValidationError as exc:
         raise ValidationError({"photos": exc.messages})
-    return IdeaPhoto.objects.create(
-        idea=idea,
-        image=image.image,
-        thumbnail=image.thumbnail,
-        width=image.width,
-        height=image.height,
-        alt_text=alt_text,
-    )
+    return core_attachments.attach(IdeaPhoto, prepared, start=max(existing, default=-1) + 1, idea=idea)[0]
 
 
 @transaction.atomic

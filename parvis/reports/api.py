@@ -141,6 +141,7 @@ def report_detail(request, report_id: int):
             "thumbnail": site + p.thumbnail.url if p.thumbnail else None,
             "width": p.width,
             "height": p.height,
+            "alt": p.alt,
         }
         for p in sorted(report.photos.all(), key=lambda p: p.position)
     ]
@@ -250,6 +251,7 @@ class ReportFormIn(Schema):
     description: str = ""
     answers: str = "{}"
     client_token: str | None = None
+    photo_alt: str = ""
 
 
 def _answers_from_text(text: str) -> dict:
@@ -270,7 +272,8 @@ def _answers_from_text(text: str) -> dict:
     description=(
         "Formulaire multipart/form-data : mêmes champs que `POST /reports`, `answers` en texte JSON, "
         "`territory` (code de quartier ou d'arrondissement) pour qui ne peut pas utiliser la carte, "
-        "et `photos` (0 à 3 fichiers image). Les photos sont ré-encodées en JPEG sans EXIF ni GPS ; "
+        "`photos` (0 à 3 fichiers image) et `photo_alt` (ce que montrent les photos, leur texte "
+        "alternatif : obligatoire avec une photo). Les photos sont ré-encodées en JPEG sans EXIF ni GPS ; "
         "un fichier qui n'est pas une image est refusé et rien n'est créé. Un nouvel envoi avec le même "
         "`client_token` renvoie le signalement déjà créé (200)."
     ),
@@ -287,6 +290,7 @@ def report_create_with_photos(request, payload: Form[ReportFormIn], photos: File
             description=payload.description,
             answers=_answers_from_text(payload.answers),
             photos=list(photos or []),
+            photo_alt=payload.photo_alt,
             client_token=payload.client_token,
         ),
         author=request.auth,

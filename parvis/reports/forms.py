@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from parvis.core import attachments
 from parvis.core.models import Territory, TerritoryLevel
 from parvis.core.territories import in_code_order
 
@@ -94,6 +95,15 @@ class ReportForm(forms.Form):
             "localisation contenues dans la photo sont supprimées."
         ),
     )
+    photo_alt = forms.CharField(
+        required=False,
+        max_length=attachments.ALT_MAX,
+        label=_("Ce que montrent les photos"),
+        help_text=_(
+            "Obligatoire avec une photo : quelques mots pour les personnes qui ne voient pas l'image "
+            "(par exemple « trottoir défoncé devant le n° 12 »)."
+        ),
+    )
     email = forms.EmailField(
         required=False,
         label=_("Votre adresse e-mail"),
@@ -118,6 +128,12 @@ class ReportForm(forms.Form):
             self.fields["name"].label = _("Nom de la personne (facultatif)")
         else:
             self.fields["email"].required = True
+
+    def clean(self):
+        cleaned = super().clean()
+        if any(self.files.getlist("photos")) and not (cleaned.get("photo_alt") or "").strip():
+            self.add_error("photo_alt", attachments.alt_required_message())
+        return cleaned
 
     def answers(self) -> dict:
         return {

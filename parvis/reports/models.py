@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from parvis.core.models import Accuracy, Located, Moderated
+from parvis.core.models import Accuracy, Located, Moderated, Photo
 
 
 class QuestionKind(models.TextChoices):
@@ -441,20 +441,13 @@ class PhotoKind(models.TextChoices):
     AFTER = "after", _("Photo après intervention")
 
 
-class ReportPhoto(models.Model):
+class ReportPhoto(Photo):
     """At most three resident photos (positions 0–2) and one "after" photo (position 3) per report."""
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="photos")
     kind = models.CharField(max_length=8, choices=PhotoKind.choices, default=PhotoKind.BEFORE)
-    position = models.PositiveSmallIntegerField(default=0)
-    image = models.ImageField(upload_to="reports/%Y/%m/")
-    thumbnail = models.ImageField(upload_to="reports/%Y/%m/")
-    width = models.PositiveIntegerField(default=0)
-    height = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(default=timezone.now)
 
-    class Meta:
-        ordering = ["position"]
+    class Meta(Photo.Meta):
         constraints = [
             models.UniqueConstraint(fields=["report", "position"], name="reports_photo_position_unique"),
             models.CheckConstraint(
@@ -462,9 +455,6 @@ class ReportPhoto(models.Model):
                 name="reports_photo_position_range",
             ),
         ]
-
-    def __str__(self):
-        return self.image.name
 
 
 class EventKind(models.TextChoices):

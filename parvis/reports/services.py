@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from parvis.core import places, territories
+from parvis.core import attachments, places, territories
 from parvis.core.audit import audit_record
 from parvis.core.dates import format_when
 from parvis.core.images import process_image
@@ -312,6 +312,7 @@ class ReportDraft:
     description: str = ""
     answers: dict = field(default_factory=dict)
     photos: list = field(default_factory=list)
+    photo_alt: str = ""
     email: str = ""
     name: str = ""
     phone: str = ""
@@ -411,7 +412,8 @@ def report_create(
     photos = [p for p in (draft.photos or []) if p]
     if len(photos) > MAX_PHOTOS:
         raise ValidationError(_("Trois photos au plus."))
-    processed = [process_image(p, name=f"photo-{i + 1}") for i, p in enumerate(photos)]
+    # One description for the photos sent together (required: the pages give it as their alt text).
+    prepared = attachments.prepare([(p, draft.photo_alt) for p in photos], alt_required=True)
 
     now = timezone.now()
     confirmed = (
@@ -439,16 +441,7 @@ def report_create(
     try:
         with transaction.atomic():
             report.save()
-            for i, img in enumerate(processed):
-                ReportPhoto.objects.create(
-                    report=report,
-                    kind=PhotoKind.BEFORE,
-                    position=i,
-                    image=img.image,
-                    thumbnail=img.thumbnail,
-                    width=img.width,
-                    height=img.height,
-                )
+            attachments.attach(ReportPhoto, prepared, report=report, kind=PhotoKind.BEFORE)
             ReportEvent.objects.create(
                 report=report,
                 kind=EventKind.CREATED,

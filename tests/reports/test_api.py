@@ -82,6 +82,7 @@ def multipart(leaf, **extra):
         "lat": str(REPUBLIQUE[0]),
         "lon": str(REPUBLIQUE[1]),
         "description": "Un matelas sur le trottoir.",
+        "photo_alt": "Un matelas posé contre un arbre",
         "client_token": "mp-1",
     }
     body.update(extra)
@@ -119,6 +120,7 @@ def test_create_with_photos_strips_exif_and_is_idempotent(client, leaf):
     detail = client.get(f"/api/reports/reports/{report.pk}").json()
     assert [p["kind"] for p in detail["photos"]] == ["before", "before"]
     assert detail["photos"][0]["thumbnail"].endswith(photos[0].thumbnail.url)
+    assert detail["photos"][0]["alt"] == "Un matelas posé contre un arbre"
 
 
 @pytest.mark.parametrize(
@@ -126,6 +128,7 @@ def test_create_with_photos_strips_exif_and_is_idempotent(client, leaf):
     [
         ({"photos": "fake"}, "pas une image"),
         ({"photos": "four"}, "Trois photos au plus"),
+        ({"photos": "one", "photo_alt": ""}, "texte alternatif"),
         ({"lat": str(OUTSIDE[0]), "lon": str(OUTSIDE[1])}, "en dehors"),
         ({"category": "nope"}, "Catégorie inconnue"),
         ({"answers": "[1, 2"}, "objet JSON"),
@@ -138,6 +141,8 @@ def test_create_with_photos_refuses_bad_input_and_creates_nothing(client, leaf, 
         extra = {"photos": [photo_upload(), fake]}
     elif extra.get("photos") == "four":
         extra = {"photos": [photo_upload() for _ in range(4)]}
+    elif extra.get("photos") == "one":
+        extra = {**extra, "photos": [photo_upload()]}
     response = client.post("/api/reports/reports/with-photos", multipart(leaf, **extra), **auth(make_user()))
     assert response.status_code == 400
     assert message in response.json()["detail"]

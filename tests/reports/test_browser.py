@@ -88,3 +88,27 @@ def test_followup_and_category_admin_pages_are_accessible(page, paris):
     assert axe_violations(page) == []
     leaf.refresh_from_db()
     assert leaf.target_hours == 24
+
+
+def test_photo_needs_its_alternative_text_and_the_page_shows_it(page, paris, tmp_path):
+    from .factories import jpeg_bytes
+
+    _f, _k, leaf = make_tree(service=make_service(name="Voirie"))
+    photo = tmp_path / "banc.jpg"
+    photo.write_bytes(jpeg_bytes())
+    log_in(page, make_user(email="lea@example.org"), f"/signalements/nouveau/{leaf.code}/")
+    page.wait_for_selector("#report-map.leaflet-container")
+    page.locator("#report-map").click(position={"x": 640, "y": 210})
+    page.get_by_label("Description").fill("Banc aux lattes arrachées.")
+    page.locator("#id_photos").set_input_files(str(photo))
+    page.get_by_role("button", name="Envoyer le signalement").click()
+    page.wait_for_selector("text=Décrivez la photo en quelques mots (texte alternatif)")
+    assert not Report.objects.exists()
+    assert axe_violations(page) == []
+
+    page.locator("#id_photos").set_input_files(str(photo))
+    page.get_by_label("Ce que montrent les photos").fill("Banc public aux lattes arrachées")
+    page.get_by_role("button", name="Envoyer le signalement").click()
+    page.wait_for_selector("text=Merci !")
+    assert page.locator('img[alt="Banc public aux lattes arrachées"]').count() == 1
+    assert axe_violations(page) == []

@@ -34,6 +34,7 @@ pytestmark = pytest.mark.django_db
 
 def draft(category, point=REPUBLIQUE, **kw):
     kw.setdefault("description", "Un matelas sur le trottoir.")
+    kw.setdefault("photo_alt", "Un matelas posé contre un arbre")
     return services.ReportDraft(category_code=category.code, lat=point[0], lon=point[1], **kw)
 
 
@@ -152,6 +153,24 @@ def test_photos_are_reencoded_without_exif(paris):
         assert not img.getexif()
         assert img.format == "JPEG"
     assert photos[0].thumbnail.name.endswith(".jpg")
+    assert [(p.alt, p.position) for p in photos] == [
+        ("Un matelas posé contre un arbre", 0),
+        ("Un matelas posé contre un arbre", 1),
+    ]
+    assert photos[0].width > 0
+    assert photos[0].height > 0
+
+
+def test_photo_without_alternative_text_creates_nothing(paris):
+    _f, _k, leaf = make_tree()
+    with pytest.raises(ValidationError, match="texte alternatif"):
+        services.report_create(draft=draft(leaf, photos=[photo_upload()], photo_alt="  "), author=make_user())
+    with pytest.raises(ValidationError, match="200 caractères"):
+        services.report_create(
+            draft=draft(leaf, photos=[photo_upload()], photo_alt="x" * 201), author=make_user()
+        )
+    assert Report.objects.count() == 0
+    assert ReportPhoto.objects.count() == 0
 
 
 def test_source_photo_really_had_gps():

@@ -93,6 +93,7 @@ def test_bad_photo_keeps_the_typed_text(client, tree):
             "lon": REPUBLIQUE[1],
             "description": "Texte long tapé sur mon téléphone",
             "photos": [fake],
+            "photo_alt": "Un banc cassé",
             "client_token": "tok-photo",
         },
     )
@@ -101,6 +102,28 @@ def test_bad_photo_keeps_the_typed_text(client, tree):
     assert "pas une image lisible" in body
     assert "Texte long tapé sur mon téléphone" in body
     assert Report.objects.count() == 0
+
+
+def test_photo_form_requires_alternative_text_and_pages_render_it(client, tree):
+    _s, leaf = tree
+    client.force_login(make_user())
+    url = f"/signalements/nouveau/{leaf.code}/"
+    data = {
+        "lat": REPUBLIQUE[0],
+        "lon": REPUBLIQUE[1],
+        "description": "Banc cassé",
+        "client_token": "tok-alt",
+    }
+    response = client.post(url, {**data, "photos": [photo_upload()]})
+    assert response.status_code == 200
+    assert "Décrivez la photo en quelques mots (texte alternatif)" in response.content.decode()
+    assert Report.objects.count() == 0
+    response = client.post(
+        url, {**data, "photos": [photo_upload()], "photo_alt": "Banc aux lattes arrachées"}
+    )
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert 'alt="Banc aux lattes arrachées"' in page
 
 
 def test_missing_required_answer_and_outside_point_in_form(client, tree):

@@ -16,11 +16,7 @@ def forwards(apps, schema_editor):
     find = territory_finder(Territory)
     parents = dict(Territory.objects.filter(parent__isnull=False).values_list("id", "parent_id"))
     districts = set(Territory.objects.filter(level="district").values_list("id", flat=True))
-    rows = list(
-        Project.objects.select_related("territory").only(
-            "pk", "lat", "lon", "neighbourhood", "priority_area", "territory__level", "territory__parent"
-        )
-    )
+    rows = list(Project.objects.select_related("territory"))
     for project in rows:
         whole = project.territory if project.lat is None else None
         if whole is not None:
