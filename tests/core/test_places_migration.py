@@ -1,4 +1,5 @@
-"""Existing rows move to the ``Located`` shape without loss (ideas, budget projects, reports).
+"""Existing rows move to the ``Located`` shape and to core's photo base without loss (ideas, budget
+projects, reports, their photos).
 
 A database filled by the demo loaders is taken back to the migrations before ``Located``, where a few
 rows only the old code could write are added (a project placed on a whole territory, an idea on a
@@ -9,15 +10,17 @@ checked at each step.
 import io
 
 import pytest
+from django.core.files.base import ContentFile
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from PIL import Image
 
 from parvis.budget import demo as budget_demo
-from parvis.budget.models import Project
+from parvis.budget.models import Project, ProjectPhoto
 from parvis.core import demo as core_demo
 from parvis.core.models import Accuracy, Territory, TerritoryLevel
 from parvis.ideas import demo as ideas_demo
-from parvis.ideas.models import Idea
+from parvis.ideas.models import Idea, IdeaPhoto
 from parvis.reports import demo as reports_demo
 from parvis.reports.models import Report
 
@@ -37,6 +40,16 @@ def _migrate(targets):
 
 def _leaves():
     return MigrationExecutor(connection).loader.graph.leaf_nodes()
+
+
+def _jpeg(name):
+    buf = io.BytesIO()
+    Image.new("RGB", (40, 30), "green").save(buf, "JPEG")
+    return ContentFile(buf.getvalue(), name=name)
+
+
+def moved_project_photos(project_id):
+    return list(ProjectPhoto.objects.filter(project_id=project_id))
 
 
 def _places(model):
@@ -100,6 +113,26 @@ def test_demo_database_migrates_to_located_without_loss():
         report.client_token = None
         report.location_approximate = True
         report.save()
+        # Photos as the old models stored them: ideas' ``alt_text``, projects' without their size.
+        OldIdeaPhoto = old.get_model("ideas", "IdeaPhoto")
+        OldProjectPhoto = old.get_model("budget", "ProjectPhoto")
+        idea_photo = OldIdeaPhoto.objects.create(
+            idea_id=idea.pk,
+            image=_jpeg("a.jpg"),
+            thumbnail=_jpeg("a-t.jpg"),
+            width=40,
+            height=30,
+            alt_text="Un banc",
+        )
+        project_photos = [
+            OldProjectPhoto.objects.create(
+                project_id=whole_district.pk,
+                image=_jpeg(f"p{n}.jpg"),
+                thumbnail=_jpeg(f"p{n}-t.jpg"),
+                alt=alt,
+            )
+            for n, alt in enumerate(["Le verger", ""])
+        ]
     finally:
         _migrate(_leaves())
 
@@ -130,5 +163,12 @@ def test_demo_database_migrates_to_located_without_loss():
     moved = Report.objects.get(pk=report.pk)
     assert moved.accuracy == Accuracy.TERRITORY
     assert moved.is_approximate
+    photo = IdeaPhoto.objects.get(pk=idea_photo.pk)
+    assert (photo.alt, photo.width, photo.height, photo.position) == ("Un banc", 40, 30, 0)
+    assert [(p.alt, p.width, p.height, p.position) for p in moved_project_photos(whole_district.pk)] == [
+        ("Le verger", 40, 30, 0),
+        ("", 40, 30, 1),
+    ]
+    assert [p.pk for p in moved_project_photos(whole_district.pk)] == [p.pk for p in project_photos]
     # Every project with a point or a neighbourhood now knows its district (budget had none).
     assert not Project.objects.filter(lat__isnull=False, district__isnull=True).exists()
