@@ -119,7 +119,7 @@ def test_edit_moves_the_idea_to_another_place_and_envelope(campaign):
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"lat": 52.52, "lon": 13.40}, "en dehors de la ville"),
+        ({"lat": 52.52, "lon": 13.40}, "en dehors de Paris"),
         ({"lat": "nord", "lon": 2.3}, "Coordonnées invalides"),
         ({"remove_photo_ids": [999999]}, "n'appartient pas à cette idée"),
         ({"photo_alts": {"999999": "une vue"}}, "n'appartient pas à cette idée"),
@@ -176,7 +176,7 @@ def test_edit_page_changes_place_and_photos(client, campaign):
     assert ProjectPhoto.objects.get(pk=second.pk).alt == "un banc"
     r = client.post(url, {**base, "lat": "52.52", "lon": "13.40", f"remove_{first.pk}": "on"})
     assert r.status_code == 400
-    assert "en dehors de la ville" in r.content.decode()
+    assert "en dehors de Paris" in r.content.decode()
     assert idea.photos.count() == 4
     r = client.post(
         url, {**base, f"remove_{first.pk}": "on", f"alt_{second.pk}": "un banc", "lat": "", "lon": ""}

@@ -65,7 +65,7 @@ def test_idea_without_place_or_citywide_goes_to_city_envelope(campaign):
     [
         ({"title": "abc"}, "au moins 5 caractères"),
         ({"body": "court"}, "au moins 20 caractères"),
-        ({"lat": 52.52, "lon": 13.40}, "en dehors de la ville"),
+        ({"lat": 52.52, "lon": 13.40}, "en dehors de Paris"),
         ({"lat": "nord", "lon": 2.3}, "Coordonnées invalides"),
         ({"estimated_cost": "beaucoup"}, "montant entier"),
         ({"estimated_cost": -5}, "positif"),

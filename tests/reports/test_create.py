@@ -81,7 +81,7 @@ def test_routing_prefers_priority_area_then_district_then_parent(paris):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"point": OUTSIDE}, "en dehors du territoire"),
+        ({"point": OUTSIDE}, "en dehors de Paris"),
         ({"category_code": "inconnue"}, "Catégorie inconnue"),
         ({"description": "x" * 5_000_000}, "trop longue"),
         ({"point": ("abc", "2.3")}, "Coordonnées invalides"),

@@ -147,7 +147,7 @@ def test_missing_required_answer_and_outside_point_in_form(client, tree):
         f"/signalements/nouveau/{leaf.code}/",
         {"lat": "48.95", "lon": "2.6", "description": "x", "q_volume": "s"},
     )
-    assert "en dehors du territoire" in response.content.decode()
+    assert "en dehors de Paris" in response.content.decode()
     assert Report.objects.count() == 0
 
 
