@@ -27,7 +27,7 @@ from parvis.reports.models import Report
 BEFORE_LOCATED = [
     ("ideas", "0005_threshold_constraint"),
     ("budget", "0003_paper_grade_counts"),
-    ("reports", "0004_author_updates"),
+    ("reports", "0005_open311_and_map_status_indexes"),
 ]
 
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reports", "0005_report_located"),
+        ("reports", "0006_report_located"),
     ]
 
     operations = [

@@ -31,7 +31,7 @@ def territory_field(verbose_name):
 class Migration(migrations.Migration):
     dependencies = [
         ("core", "0002_notification_in_site"),
-        ("reports", "0004_author_updates"),
+        ("reports", "0005_open311_and_map_status_indexes"),
     ]
 
     operations = [
