@@ -4,13 +4,16 @@ from fractions import Fraction
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from parvis.core import charts
 from parvis.core.exports import csv_response, feature, geojson_response
 from parvis.core.models import Service
 from parvis.core.ratelimit import RateLimited, check_rate
@@ -394,12 +397,28 @@ def results(request, slug):
             p["url"] = reverse("budget:project", args=[slug, int(p["project_id"])])
             if campaign.rule == "mj" and p.get("score"):
                 p["grade"] = Grade(int(Fraction(p["score"]))).label
+        funded = [(p["title"], p["cost"]) for p in projects if p["funded"]]
+        fill = charts.budget_fill(
+            result.envelope.amount,
+            funded,
+            title=_("%(name)s : l'enveloppe remplie projet par projet") % {"name": result.envelope.name},
+            desc=_(
+                "%(n)d projets financés pour %(spent)s € sur %(amount)s € ; "
+                "le tableau ci-dessous donne le détail."
+            )
+            % {
+                "n": len(funded),
+                "spent": intcomma(sum(cost for _t, cost in funded)),
+                "amount": intcomma(result.envelope.amount),
+            },
+        )
         rows.append(
             {
                 "result": result,
                 "envelope": result.envelope,
                 "projects": projects,
                 "overrides": result.envelope.overrides.all(),
+                "fill": mark_safe(fill),  # noqa: S308 - built by parvis.core.charts, every text escaped
             }
         )
     return render(

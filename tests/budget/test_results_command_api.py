@@ -82,3 +82,13 @@ def test_the_api_computes_results_for_an_administrator_only(client):
     one = client.post(url + f"?envelope={envelopes[0].slug}", **_bearer(make_admin()))
     assert [r["envelope"] for r in one.json()["envelopes"]] == [envelopes[0].slug]
     assert client.post(url + "?envelope=nope", **_bearer(make_admin())).status_code == 404
+
+
+def test_the_results_page_shows_each_envelope_filled_as_a_picture_beside_its_table(client):
+    campaign, envelopes = _campaign()
+    make_admin()
+    compute(campaign.slug)
+    html = client.get(f"/budget/{campaign.slug}/resultats/").content.decode()
+    assert html.count('<svg xmlns="http://www.w3.org/2000/svg" class="chart budget-fill" role="img"') == 2
+    assert "l&#x27;enveloppe remplie projet par projet" in html
+    assert html.index("budget-fill") < html.index('<table class="results">')

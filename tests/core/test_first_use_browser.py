@@ -62,3 +62,19 @@ def test_lists_in_french_order_and_the_vote_page_offers_the_residents_district(p
     names = page.get_by_label("Mon quartier").locator("option").all_inner_texts()[1:]
     assert names.index("Épinettes") < names.index("Faubourg-Montmartre") < names.index("Villette")
     assert names.index("École-Militaire") < names.index("Enfants-Rouges")
+
+
+def test_results_page_pictures_are_named_images_beside_their_tables(page):
+    from django.core.management import call_command
+
+    from tests.budget.test_results_campaign import _campaign
+    from tests.factories import make_admin
+
+    campaign, envelopes = _campaign()
+    make_admin()
+    call_command("budget", "compute-results", campaign.slug, stdout=open("/dev/null", "w"))  # noqa: SIM115
+    page.goto(page.base_url + f"/budget/{campaign.slug}/resultats/")
+    pictures = page.get_by_role("img", name="l'enveloppe remplie projet par projet")
+    assert pictures.count() == len(envelopes)
+    assert page.locator("table.results").count() == len(envelopes)
+    assert axe_violations(page) == []
