@@ -16,6 +16,7 @@ from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from parvis.core import attachments as core_attachments
 from parvis.core import places
@@ -24,6 +25,7 @@ from parvis.core.images import process_image
 from parvis.core.models import Territory, User
 from parvis.core.notifications import notify
 from parvis.core.richtext import plain_text
+from parvis.core.texts import SystemText
 
 from . import ballots as ballot_rules
 from . import permissions, selectors, tally, tally_pool
@@ -313,7 +315,7 @@ def comment_create(*, author: User, project: Project, body: str) -> Comment:
         notify(
             recipients=[project.author],
             kind="budget.comment",
-            title=_("Nouveau commentaire sur « %(title)s »") % {"title": project.title},
+            title=SystemText(gettext_noop("Nouveau commentaire sur « %(title)s »"), title=project.title),
             body=body[:500],
             url=comment.get_absolute_url(),
             exclude=author,
@@ -411,10 +413,12 @@ def projects_merge(
     notify(
         recipients=list(authors.values()),
         kind="budget.merged",
-        title=_("Votre idée a été fusionnée dans « %(title)s »") % {"title": merged.title},
-        body=_(
-            "Vous êtes crédité·e comme auteur·rice du projet commun. Vos soutiens restent affichés "
-            "sur l'idée d'origine."
+        title=SystemText(gettext_noop("Votre idée a été fusionnée dans « %(title)s »"), title=merged.title),
+        body=SystemText(
+            gettext_noop(
+                "Vous êtes crédité·e comme auteur·rice du projet commun. Vos soutiens restent affichés "
+                "sur l'idée d'origine."
+            )
         ),
         url=merged.get_absolute_url(),
         exclude=actor,
@@ -468,7 +472,7 @@ def project_split(*, actor: User, project: Project, parts: list[dict]) -> list[P
         notify(
             recipients=[project.author],
             kind="budget.split",
-            title=_("Votre idée « %(title)s » a été scindée") % {"title": project.title},
+            title=SystemText(gettext_noop("Votre idée « %(title)s » a été scindée"), title=project.title),
             url=project.get_absolute_url(),
             exclude=actor,
         )
@@ -560,7 +564,9 @@ def _publish_reviews(campaign: Campaign, actor: User | None) -> int:
             notify(
                 recipients=[project.author],
                 kind="budget.unfeasible",
-                title=_("Votre idée « %(title)s » n'a pas été retenue") % {"title": project.title},
+                title=SystemText(
+                    gettext_noop("Votre idée « %(title)s » n'a pas été retenue"), title=project.title
+                ),
                 body=project.review_reason,
                 url=project.get_absolute_url(),
             )
@@ -568,7 +574,9 @@ def _publish_reviews(campaign: Campaign, actor: User | None) -> int:
             notify(
                 recipients=[project.author],
                 kind="budget.feasible",
-                title=_("Votre projet « %(title)s » sera soumis au vote") % {"title": project.title},
+                title=SystemText(
+                    gettext_noop("Votre projet « %(title)s » sera soumis au vote"), title=project.title
+                ),
                 url=project.get_absolute_url(),
             )
     if reviewed or actor is not None:
@@ -1163,7 +1171,7 @@ def followup_add(
     notify(
         recipients=[u for u in [project.author, *supporters] if u],
         kind="budget.followup",
-        title=_("Du nouveau sur « %(title)s »") % {"title": project.title},
+        title=SystemText(gettext_noop("Du nouveau sur « %(title)s »"), title=project.title),
         body=body[:500],
         url=project.get_absolute_url(),
         exclude=actor,

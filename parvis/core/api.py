@@ -196,8 +196,8 @@ def notification_list(request, unread: bool = False):
         lambda n: {
             "id": n.id,
             "kind": n.kind,
-            "title": n.title,
-            "body": n.body,
+            "title": n.title_text,
+            "body": n.body_text,
             "url": n.url,
             "created_at": n.created_at.isoformat(),
             "read": n.read_at is not None,

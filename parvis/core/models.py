@@ -281,6 +281,9 @@ class Notification(models.Model):
     emailed_at = models.DateTimeField(null=True, blank=True)
     #: False when the person wants this kind by e-mail only: kept for the e-mail task, not listed.
     in_site = models.BooleanField(default=True)
+    #: ``{"title": [...], "body": [...]}`` as ``core.texts.texts_data``: the texts in the reader's
+    #: language. ``title`` and ``body`` keep the French text for rows written without it.
+    message = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -288,6 +291,18 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def title_text(self) -> str:
+        from .texts import texts_render
+
+        return texts_render(self.message["title"]) if self.message.get("title") else self.title
+
+    @property
+    def body_text(self) -> str:
+        from .texts import texts_render
+
+        return texts_render(self.message["body"]) if self.message.get("body") else self.body
 
 
 class NotificationPreference(models.Model):

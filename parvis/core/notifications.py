@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from . import modules
 from .models import Notification, NotificationPreference, User
+from .texts import SystemText, texts_data, texts_source
 
 #: The core's own kinds, kind -> human label (lazy translation); modules declare theirs in their manifest.
 CORE_KINDS: dict[str, object] = {
@@ -42,16 +43,24 @@ def notify(
     *,
     recipients: Iterable[User],
     kind: str,
-    title: str,
-    body: str = "",
+    title: "str | SystemText",
+    body: "str | SystemText | list" = "",
     url: str = "",
     exclude: User | None = None,
 ) -> list[Notification]:
     """Notify people of an event; nothing is sent to inactive, deleted or excluded accounts.
 
-    Without a stored preference a kind is wanted both on the site and by e-mail.
+    Without a stored preference a kind is wanted both on the site and by e-mail. A title or body made
+    of ``SystemText`` (a list mixes them with what people typed) is shown in each reader's language.
     """
     from .tasks import send_notification_email
+
+    title_parts = [title]
+    body_parts = body if isinstance(body, list) else [body]
+    message = {}
+    if any(isinstance(p, SystemText) for p in [*title_parts, *body_parts]):
+        message = {"title": texts_data(title_parts), "body": texts_data(body_parts)}
+    title, body = texts_source(title_parts), texts_source(body_parts)
 
     people = {u.pk: u for u in recipients if u is not None and u.is_active and u.deleted_at is None}
     if exclude is not None:
@@ -67,7 +76,13 @@ def notify(
         if not in_site and not by_email:
             continue
         note = Notification.objects.create(
-            recipient_id=user_id, kind=kind, title=title[:200], body=body, url=url[:500], in_site=in_site
+            recipient_id=user_id,
+            kind=kind,
+            title=title[:200],
+            body=body,
+            url=url[:500],
+            in_site=in_site,
+            message=message,
         )
         created.append(note)
         if by_email:

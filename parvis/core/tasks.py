@@ -16,8 +16,8 @@ def send_notification_email(notification_id: int) -> None:
     user = note.recipient
     with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
         link = f"{settings.PARVIS_SITE_URL}{note.url}" if note.url.startswith("/") else note.url
-        body = "\n\n".join(filter(None, [note.body, link]))
-        send_mail(note.title, body, None, [user.email])
+        body = "\n\n".join(filter(None, [note.body_text, link]))
+        send_mail(note.title_text, body, None, [user.email])
     Notification.objects.filter(pk=note.pk).update(emailed_at=timezone.now())
 
 

@@ -14,6 +14,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from shapely.geometry import Point, shape
 from threadpoolctl import threadpool_limits
 
@@ -24,6 +25,7 @@ from parvis.core.models import Territory, User
 from parvis.core.notifications import notify
 from parvis.core.reserved_names import ensure_name_allowed
 from parvis.core.richtext import plain_text, sanitize_html
+from parvis.core.texts import SystemText
 
 from . import rules, selectors
 from .models import (
@@ -377,7 +379,7 @@ def contribution_approve(*, moderator: User, target: Idea | Comment | Statement)
     notify(
         recipients=[target.author],
         kind="ideas.moderation",
-        title=_("Votre contribution est publiée"),
+        title=SystemText(gettext_noop("Votre contribution est publiée")),
         body=str(target),
         url=target.get_absolute_url(),
     )
@@ -400,8 +402,8 @@ def contribution_reject(*, moderator: User, target: Idea | Comment | Statement, 
     notify(
         recipients=[target.author],
         kind="ideas.moderation",
-        title=_("Votre contribution n'a pas été publiée"),
-        body=_("Motif : %(reason)s") % {"reason": reason},
+        title=SystemText(gettext_noop("Votre contribution n'a pas été publiée")),
+        body=SystemText(gettext_noop("Motif : %(reason)s"), reason=reason),
         url="",
     )
     return target
@@ -457,7 +459,7 @@ def comment_create(*, author: User, idea: Idea, body: str, parent: Comment | Non
         notify(
             recipients=recipients,
             kind="ideas.comment",
-            title=_("Nouveau commentaire sur « %(title)s »") % {"title": idea.title[:120]},
+            title=SystemText(gettext_noop("Nouveau commentaire sur « %(title)s »"), title=idea.title[:120]),
             body=body[:500],
             url=comment.get_absolute_url(),
             exclude=author,
@@ -624,8 +626,10 @@ def _check_threshold(idea: Idea) -> bool:
     notify(
         recipients=[*_followers(idea), *agents],
         kind="ideas.threshold",
-        title=_("« %(title)s » a atteint %(n)d soutiens") % {"title": idea.title[:120], "n": threshold},
-        body=_("La ville va examiner cette idée et y répondre."),
+        title=SystemText(
+            gettext_noop("« %(title)s » a atteint %(n)d soutiens"), title=idea.title[:120], n=threshold
+        ),
+        body=SystemText(gettext_noop("La ville va examiner cette idée et y répondre.")),
         url=idea.get_absolute_url(),
     )
     return True
@@ -678,8 +682,11 @@ def answer_publish(*, agent: User, idea: Idea, status: str, text: str) -> Answer
     notify(
         recipients=[idea.author, *_followers(idea)],
         kind="ideas.answer",
-        title=_("La ville a répondu à « %(title)s »") % {"title": idea.title[:120]},
-        body=f"{AnswerStatus(status).label}. {plain_text(clean)[:400]}",
+        title=SystemText(gettext_noop("La ville a répondu à « %(title)s »"), title=idea.title[:120]),
+        body=[
+            SystemText(gettext_noop("Décision : %(status)s."), status=AnswerStatus(status).label),
+            plain_text(clean)[:400],
+        ],
         url=idea.get_absolute_url(),
         exclude=agent,
     )

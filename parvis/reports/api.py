@@ -125,7 +125,7 @@ def report_detail(request, report_id: int):
         {
             "kind": e.kind,
             "status": e.status,
-            "note": e.note,
+            "note": e.text,
             "by_city": e.actor_is_staff,
             "at": e.created_at.isoformat(timespec="seconds"),
         }

@@ -478,6 +478,8 @@ class ReportEvent(models.Model):
         max_length=16, choices=Status.choices, blank=True, help_text="Status after the event."
     )
     note = models.TextField(max_length=2000, blank=True)
+    #: What the system wrote (``core.texts.texts_data``), shown in the reader's language before the note.
+    message = models.JSONField(default=list, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -491,6 +493,13 @@ class ReportEvent(models.Model):
 
     def __str__(self):
         return f"{self.report_id} {self.kind} {self.created_at:%Y-%m-%d}"
+
+    @property
+    def text(self) -> str:
+        """The system's texts in the reader's language, then the note people typed."""
+        from parvis.core.texts import texts_render
+
+        return "\n".join(filter(None, [texts_render(self.message), self.note]))
 
 
 class Follow(models.Model):

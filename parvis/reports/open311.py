@@ -562,7 +562,7 @@ def _updates(events: Iterable[ReportEvent]) -> list[dict]:
             "service_request_id": str(e.report_id),
             "status": UPDATE_STATUS.get(e.status, "OPEN"),
             "updated_datetime": w3c(e.created_at),
-            "description": e.note or str(e.get_kind_display()),
+            "description": e.text or str(e.get_kind_display()),
             "media_url": None,
         }
         for e in events

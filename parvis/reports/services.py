@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from parvis.core import attachments, places, territories
 from parvis.core.audit import audit_record
@@ -21,6 +22,7 @@ from parvis.core.models import Service, Territory, TerritoryLevel, User
 from parvis.core.notifications import notify
 from parvis.core.richtext import plain_text
 from parvis.core.tasks import send_email
+from parvis.core.texts import SystemText, texts_data, texts_source
 
 from . import rules
 from .models import (
@@ -449,7 +451,11 @@ def report_create(
                 created_at=now,
                 actor=agent,
                 actor_is_staff=agent is not None,
-                note=_("Signalement fait par un agent sur le terrain.") if agent else "",
+                message=texts_data(
+                    [SystemText(gettext_noop("Signalement fait par un agent sur le terrain."))]
+                )
+                if agent
+                else [],
             )
             if report.author_id and report.author_id != getattr(agent, "pk", None):
                 Follow.objects.create(report=report, user_id=report.author_id)
@@ -519,7 +525,7 @@ def notify_service_new(report: Report) -> None:
     notify(
         recipients=_service_members(report.service_id),
         kind="reports.new",
-        title=_("Nouveau signalement : %(category)s") % {"category": report.category.name},
+        title=SystemText(gettext_noop("Nouveau signalement : %(category)s"), category=report.category.name),
         body=_new_report_summary(report),
         url=reverse("reports:manage", args=[report.pk]),
     )
@@ -543,8 +549,9 @@ def _new_report_summary(report: Report) -> str:
 
 
 def _notify_followers(
-    report: Report, title: str, body: str = "", exclude: User | None = None, email_author: bool = True
+    report: Report, title, body="", exclude: User | None = None, email_author: bool = True
 ) -> None:
+    """``title`` and ``body`` as ``notify`` takes them (``SystemText`` shown in each reader's language)."""
     followers = User.objects.filter(pk__in=Follow.objects.filter(report=report).values("user_id"))
     notify(
         recipients=followers,
@@ -558,6 +565,7 @@ def _notify_followers(
         if not report.author_updates:
             return
         email = report.author_email
+        title, body = texts_source([title]), texts_source(body if isinstance(body, list) else [body])
         text = f"{title}\n\n{body}\n\n{settings.PARVIS_SITE_URL}{report.get_absolute_url()}"
         text += "\n\n" + _followup_text(report)
         transaction.on_commit(lambda: send_email.enqueue([email], title, text))
@@ -635,6 +643,7 @@ def _set_status(
     note: str = "",
     staff: bool = True,
     kind: str = EventKind.STATUS,
+    message: list | None = None,
 ) -> ReportEvent:
     """Write the new status and the fields that go with it, and the timeline entry."""
     now = timezone.now()
@@ -655,7 +664,14 @@ def _set_status(
         report.public_reason = ""
     report.save()
     return ReportEvent.objects.create(
-        report=report, kind=kind, status=status, note=note, actor=actor, actor_is_staff=staff, created_at=now
+        report=report,
+        kind=kind,
+        status=status,
+        note=note,
+        message=message or [],
+        actor=actor,
+        actor_is_staff=staff,
+        created_at=now,
     )
 
 
@@ -709,14 +725,13 @@ def report_set_status(
     if status == Status.REJECTED:
         report.public_reason = public_reason.strip()[:1000]
     event_note = note
+    system: list = []
     if status == Status.SCHEDULED:
         report.planned_for = planned_for
-        event_note = (note + "\n" if note else "") + _("Intervention prévue le %(date)s.") % {
-            "date": planned_for.strftime("%d/%m/%Y")
-        }
+        system = [SystemText(gettext_noop("Intervention prévue le %(date)s."), date=planned_for)]
     if status == Status.REJECTED:
         event_note = report.public_reason + ("\n" + note if note else "")
-    _set_status(report, actor=actor, status=status, note=event_note)
+    _set_status(report, actor=actor, status=status, note=event_note, message=texts_data(system))
     if status == Status.DUPLICATE:
         _move_followers(report, duplicate_of)
         ReportEvent.objects.create(
@@ -725,7 +740,9 @@ def report_set_status(
             status=duplicate_of.status,
             actor=actor,
             actor_is_staff=True,
-            note=_("Le signalement n°%(n)d a été rattaché à celui-ci.") % {"n": report.pk},
+            message=texts_data(
+                [SystemText(gettext_noop("Le signalement n°%(n)d a été rattaché à celui-ci."), n=report.pk)]
+            ),
         )
     if processed is not None:
         ReportPhoto.objects.filter(report=report, kind=PhotoKind.AFTER).delete()
@@ -741,8 +758,10 @@ def report_set_status(
     audit_record(actor=actor, action="reports.status", target=report, previous=previous, status=status)
     _notify_followers(
         report,
-        _("Signalement n°%(n)d : %(status)s") % {"n": report.pk, "status": Status(status).label},
-        body=event_note,
+        SystemText(
+            gettext_noop("Signalement n°%(n)d : %(status)s"), n=report.pk, status=Status(status).label
+        ),
+        body=[*system, event_note],
         exclude=actor,
     )
     return report
@@ -833,11 +852,16 @@ def report_reroute(
         status=report.status,
         actor=actor,
         actor_is_staff=True,
-        note=(
-            _("Requalifié : %(category)s, %(service)s.")
-            % {"category": report.category.name, "service": report.service.name if report.service else "—"}
-        )
-        + ("\n" + note.strip() if note and note.strip() else ""),
+        message=texts_data(
+            [
+                SystemText(
+                    gettext_noop("Requalifié : %(category)s, %(service)s."),
+                    category=report.category.name,
+                    service=report.service.name if report.service else "—",
+                )
+            ]
+        ),
+        note=note.strip() if note else "",
     )
     audit_record(
         actor=actor,
@@ -869,13 +893,19 @@ def report_assign(*, report: Report, actor: User, agent: User | None) -> Report:
         actor=actor,
         actor_is_staff=True,
         public=True,
-        note=_("Pris en charge par le service.") if agent else _("Remis dans la file."),
+        message=texts_data(
+            [
+                SystemText(gettext_noop("Pris en charge par le service."))
+                if agent
+                else SystemText(gettext_noop("Remis dans la file."))
+            ]
+        ),
     )
     if agent is not None and agent.pk != actor.pk:
         notify(
             recipients=[agent],
             kind="reports.assigned",
-            title=_("Signalement n°%(n)d vous est confié") % {"n": report.pk},
+            title=SystemText(gettext_noop("Signalement n°%(n)d vous est confié"), n=report.pk),
             url=reverse("reports:manage", args=[report.pk]),
         )
     return report
@@ -901,7 +931,10 @@ def report_comment(*, report: Report, actor: User, note: str) -> ReportEvent:
         actor_is_staff=True,
     )
     _notify_followers(
-        report, _("Signalement n°%(n)d : message de la ville") % {"n": report.pk}, body=note, exclude=actor
+        report,
+        SystemText(gettext_noop("Signalement n°%(n)d : message de la ville"), n=report.pk),
+        body=note,
+        exclude=actor,
     )
     return event
 
@@ -940,7 +973,9 @@ def report_thank(*, report: Report, user: User) -> bool:
     notify(
         recipients=_service_members(report.service_id),
         kind="reports.thanks",
-        title=_("Un habitant remercie le service pour le signalement n°%(n)d") % {"n": report.pk},
+        title=SystemText(
+            gettext_noop("Un habitant remercie le service pour le signalement n°%(n)d"), n=report.pk
+        ),
         url=report.get_absolute_url(),
     )
     return True
@@ -971,7 +1006,9 @@ def _apply_feedback(report: Report, *, actor: User | None, fixed: bool, note: st
         notify(
             recipients=_service_members(report.service_id),
             kind="reports.feedback",
-            title=_("Signalement n°%(n)d : un habitant indique que c'est réglé") % {"n": report.pk},
+            title=SystemText(
+                gettext_noop("Signalement n°%(n)d : un habitant indique que c'est réglé"), n=report.pk
+            ),
             url=reverse("reports:manage", args=[report.pk]),
         )
     else:
@@ -982,7 +1019,7 @@ def _apply_feedback(report: Report, *, actor: User | None, fixed: bool, note: st
         )
         _notify_followers(
             report,
-            _("Signalement n°%(n)d rouvert : « ce n'est pas réglé »") % {"n": report.pk},
+            SystemText(gettext_noop("Signalement n°%(n)d rouvert : « ce n'est pas réglé »"), n=report.pk),
             body=note,
             exclude=actor,
             email_author=actor is not None,
@@ -990,7 +1027,7 @@ def _apply_feedback(report: Report, *, actor: User | None, fixed: bool, note: st
         notify(
             recipients=_service_members(report.service_id),
             kind="reports.feedback",
-            title=_("Signalement n°%(n)d rouvert par un habitant") % {"n": report.pk},
+            title=SystemText(gettext_noop("Signalement n°%(n)d rouvert par un habitant"), n=report.pk),
             url=reverse("reports:manage", args=[report.pk]),
         )
 

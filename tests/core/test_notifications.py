@@ -42,7 +42,7 @@ def test_notify_in_site_and_by_email(client, django_capture_on_commit_callbacks,
     client.force_login(user)
     page = client.get("/compte/notifications/").content.decode()
     assert "La ville a répondu" in page
-    assert '1<span class="visually-hidden"> non lues' in page
+    assert '1<span class="visually-hidden"> non lue<' in page
     client.post("/compte/notifications/")
     assert Notification.objects.get().read_at is not None
 

@@ -42,7 +42,7 @@ def test_full_workflow_with_public_timeline_and_notifications(setup):
     assert report.photos.filter(kind="after").count() == 1
     kinds = list(report.events.values_list("kind", "status"))
     assert kinds == [("created", "new"), ("status", "to_handle"), ("status", "scheduled"), ("status", "done")]
-    assert "Intervention prévue" in report.events.get(status="scheduled").note
+    assert "Intervention prévue" in report.events.get(status="scheduled").text
     # The author follows automatically and is told of each change.
     assert Notification.objects.filter(recipient=author, kind="reports.update").count() == 3
 
