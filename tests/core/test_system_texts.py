@@ -103,3 +103,20 @@ def test_the_migration_turns_old_french_notes_into_data(paris):
         assert events["typed"].text == "Un message de la ville."
     with translation.override("fr"):
         assert events["rerouted"].text == old["rerouted"]
+
+
+@pytest.mark.django_db
+def test_the_email_is_written_in_the_recipient_language(paris, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    service = make_service()
+    _f, _k, leaf = make_tree(service=service)
+    agent = make_agent(service=service)
+    reader = make_user(preferred_language="en")
+    report = make_report(category=leaf)
+    services.report_follow(report=report, user=reader)
+    with translation.override("fr"), django_capture_on_commit_callbacks(execute=True):
+        services.report_set_status(report=report, actor=agent, status=Status.SCHEDULED, planned_for=DAY)
+    sent = [m for m in mail.outbox if m.to == [reader.email]]
+    assert [m.subject for m in sent] == [f"Report no. {report.pk}: Scheduled"]
+    assert "Intervention planned on Dec. 15, 2026." in sent[0].body
