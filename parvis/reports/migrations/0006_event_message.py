@@ -66,7 +66,7 @@ def backwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reports", "0004_author_updates"),
+        ("reports", "0005_open311_and_map_status_indexes"),
     ]
 
     operations = [
