@@ -89,7 +89,7 @@ def test_the_migration_turns_old_french_notes_into_data(paris):
         "typed": "Un message de la ville.",
     }
     events = {k: ReportEvent.objects.create(report=report, kind="comment", note=v) for k, v in old.items()}
-    migration = importlib.import_module("parvis.reports.migrations.0006_event_message")
+    migration = importlib.import_module("parvis.reports.migrations.0008_event_message")
     migration.forwards(apps, None)
     for e in events.values():
         e.refresh_from_db()

@@ -66,7 +66,7 @@ def backwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reports", "0005_open311_and_map_status_indexes"),
+        ("reports", "0007_reportphoto_photo"),
     ]
 
     operations = [
