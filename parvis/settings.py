@@ -307,6 +307,7 @@ PARVIS_RATE_LIMITS = {
     "ideas.idea": os.environ.get("PARVIS_RATE_IDEA", "10/3600"),
     "ideas.comment": os.environ.get("PARVIS_RATE_COMMENT", "20/600"),
     "open311": os.environ.get("PARVIS_RATE_OPEN311", "20000/60"),  # per Open311 api_key
+    "cards.check": os.environ.get("PARVIS_RATE_CARD_CHECK", "30/60"),  # per client: no guessing numbers
 }
 PARVIS_RATE_LIMITS_ENABLED = env_bool("PARVIS_RATE_LIMITS_ENABLED", True)
 # Where hits are counted: "database" (shared by every worker and server) or "cache" (Redis when REDIS_URL).
