@@ -116,7 +116,11 @@ def refused_response(request, message: str, status: int = 400):
     """The refusal in the shape the caller reads: Open311's error list, the API's detail, or a page."""
     if request.path.startswith("/open311/"):
         return JsonResponse([{"code": status, "description": message}], status=status, safe=False)
-    if request.path.startswith("/api/") or "json" in request.headers.get("Accept", ""):
+    if request.path.startswith("/api/"):
+        # The JSON API's contract: a request it cannot even read (parameters or body) is a 422, as
+        # ninja answers for a schema error; 400 is for data a use case refuses (decision 0141).
+        return JsonResponse({"detail": message}, status=422 if status == 400 else status)
+    if "json" in request.headers.get("Accept", ""):
         return JsonResponse({"detail": message}, status=status)
     context = {"title": _("Requête refusée"), "text": message}
     return render(request, "core/message.html", context, status=status)

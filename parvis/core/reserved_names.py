@@ -53,9 +53,9 @@ def is_reserved(name: str) -> bool:
 
 def ensure_name_allowed(name: str, *, user, field: str) -> None:
     """Raise ValidationError({field: message}) when a resident chooses a reserved name."""
-    if user is not None and getattr(user, "is_authenticated", False) and (
-        user.is_agent or user.is_moderator or user.is_city_admin
-    ):
+    from . import permissions
+
+    if permissions.has_role(user, permissions.Role.AGENT, permissions.Role.MODERATOR, permissions.Role.ADMIN):
         return
     if is_reserved(name):
         raise ValidationError(

@@ -25,7 +25,7 @@ class CardCheckOut(Schema):
     "/{number}/check",
     response={200: CardCheckOut, **errors(400, 422, 429)},
     summary="Vérifier une carte citoyenne",
-    description="`{\"valid\": true}` pour une carte active et en cours de validité, `false` sinon. "
+    description='`{"valid": true}` pour une carte active et en cours de validité, `false` sinon. '
     "400 pour un numéro mal formé ou dont la clé de contrôle est fausse.",
 )
 def card_check(request, number: str):

@@ -30,8 +30,9 @@ def auth(user):
     ],
 )
 def test_hostile_query_strings_are_refused_with_a_clear_400(client, paris, url):
+    """Pages answer 400; the JSON API 422, its status for a request it cannot read."""
     response = client.get(url)
-    assert response.status_code == 400
+    assert response.status_code == (422 if url.startswith("/api/") else 400)
     text = response.json()["detail"] if url.startswith("/api/") else response.content.decode()
     assert "caractère invalide" in text or "nombre trop grand" in text
 
@@ -56,7 +57,7 @@ def test_a_page_answers_in_html_and_the_api_in_json(client):
 def test_hostile_json_changes_nothing(client, payload):
     user = make_user()
     response = client.post("/api/account/tokens", payload, content_type="application/json", **auth(user))
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json()["detail"]
     assert user.api_tokens.count() == 1  # the test's own token only
 
@@ -65,7 +66,7 @@ def test_non_finite_json_numbers_are_refused(client):
     response = client.post(
         "/api/account/tokens", b'{"name": NaN}', content_type="application/json", **auth(make_user())
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "nombre invalide" in response.json()["detail"]
 
 
@@ -93,7 +94,7 @@ def test_a_lone_surrogate_in_a_report_is_refused_on_every_database(client, paris
     leaf = make_tree(service=make_service())[2]
     body = {"category": leaf.code, "lat": REPUBLIQUE[0], "lon": REPUBLIQUE[1], "description": "trou \ud800"}
     response = client.post("/api/reports/reports", body, content_type="application/json", **auth(make_user()))
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "« description » contient un caractère invalide" in response.json()["detail"]
     assert not Report.objects.exists()
 
@@ -111,7 +112,7 @@ def test_tag_lists_are_bounded_before_any_work(client):
     }
     headers = auth(make_user())
     huge = client.post(url, {**idea, "tags": ["t"] * 10_000}, content_type="application/json", **headers)
-    assert huge.status_code == 400
+    assert huge.status_code == 422
     assert "« tags » : trop d'éléments (au plus 1000)." == huge.json()["detail"]
     # Six copies of one tag are six tags: the list's length is what is checked, before reading them.
     six = client.post(url, {**idea, "tags": ["vélo"] * 6}, content_type="application/json", **headers)

@@ -67,7 +67,7 @@ def probe(**env) -> dict:
 )
 def test_an_installed_module_is_mounted_when_the_site_starts(env):
     seen = probe(**env)
-    assert seen["modules"] == ["ideas", "budget", "reports", "sample"]
+    assert seen["modules"] == ["ideas", "budget", "reports", "workshops", "sample"]
     assert seen["page"] == "/exemple/"
     assert seen["extra"] == "sample_v2_services"
     assert seen["api"] == ["/api/sample/ping"]
@@ -75,9 +75,9 @@ def test_an_installed_module_is_mounted_when_the_site_starts(env):
     assert "sample.news" in seen["kinds"]
 
 
-def test_the_default_installation_has_the_three_modules():
+def test_the_default_installation_has_the_built_in_modules():
     seen = probe(DJANGO_SETTINGS_MODULE="parvis.settings", PARVIS_MODULES="")
-    assert seen["modules"] == ["ideas", "budget", "reports"]
+    assert seen["modules"] == ["ideas", "budget", "reports", "workshops"]
     assert seen["page"] is None
     assert seen["api"] == []
     assert "sample.news" not in seen["kinds"]

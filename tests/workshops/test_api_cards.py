@@ -35,7 +35,7 @@ def test_a_revoked_or_unknown_card_says_not_valid(client, card):
     assert client.get(f"/api/cards/{cards.new_number()}/check").json() == {"valid": False}
 
 
-@pytest.mark.parametrize("typed", ["1234", "abcdefghijkl", "12345678901234567890"])
+@pytest.mark.parametrize("typed", ["1234", "abcdefghijkl", "1234567890123", "1234-5678"])
 def test_malformed_numbers_answer_400_with_a_message(client, typed):
     response = client.get(f"/api/cards/{typed}/check")
     assert response.status_code == 400
@@ -62,3 +62,9 @@ def test_checks_are_rate_limited(client, card, settings):
     statuses = [client.get(f"/api/cards/{card.number}/check").status_code for _ in range(5)]
     assert statuses[:3] == [200, 200, 200]
     assert statuses[3:] == [429, 429]
+
+
+def test_a_number_too_large_to_be_one_is_refused_by_the_input_layer(client):
+    response = client.get("/api/cards/12345678901234567890/check")
+    assert response.status_code == 422
+    assert "nombre trop grand" in response.json()["detail"]

@@ -199,3 +199,23 @@ def test_a_wrong_check_digit_is_named(district):
     wrong = card.number[:-1] + str((int(card.number[-1]) + 1) % 10)
     assert "clé de contrôle" in services.card_number_problem(wrong)
     assert services.card_number_problem(card.number) is None
+
+
+def test_personal_data_export_and_deletion(district):
+    from parvis.workshops import personal_data
+
+    parent, agent = make_user(), make_agent()
+    own = services.card_create_at_desk(agent=agent, account=parent, proof="Facture", **holder(district))
+    child = services.card_request(
+        requester=parent, for_child=True, **holder(district, first_name="Yanis", birth_date=years_ago(10))
+    )
+    data = personal_data.export(parent)
+    assert [c["number"] for c in data["cards"]] == [own.number]
+    assert [c["holder"] for c in data["children_cards"]] == ["Yanis Diallo"]
+    personal_data.anonymise(parent)
+    own.refresh_from_db()
+    child.refresh_from_db()
+    assert own.status == CardStatus.REVOKED
+    assert own.address == ""
+    assert child.guardian is None
+    assert child.status == CardStatus.PENDING
