@@ -2,6 +2,11 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Tests check behaviour, never timings: a property test is not failed because a busy machine was slow.
+settings.register_profile("parvis", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("parvis")
 
 # Playwright's sync API runs an event loop in the test thread; Django must still allow ORM calls there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

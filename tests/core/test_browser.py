@@ -19,7 +19,7 @@ def test_home_switch_language_and_sign_in(page, paris):
     page.get_by_label("Adresse e-mail").fill(user.email)
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
-    assert page.get_by_role("link", name="Mon compte").is_visible()
+    assert page.locator(".account-nav").get_by_role("link", name="Mon compte").is_visible()
 
 
 def sign_in(page, user):

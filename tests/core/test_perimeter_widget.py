@@ -22,10 +22,12 @@ def test_admin_forms_offer_the_map_with_the_text_alternative(client, url):
 @pytest.mark.django_db(transaction=True)
 def test_drawing_three_corners_fills_a_geojson_polygon(page, paris):
     admin = make_admin(email="admin-perimeter@example.org")
+    # The admin has no login form of its own: it sends staff to the site's login, then back.
     page.goto(page.base_url + "/admin/login/?next=/admin/ideas/consultation/add/")
-    page.fill("#id_username", admin.email)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
+    page.get_by_label("Adresse e-mail").fill(admin.email)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url("**/admin/ideas/consultation/add/")
     area = page.locator("textarea[data-perimeter-widget]")
     region = page.get_by_role("region", name="Carte : cliquez pour placer les coins du périmètre")
     assert area.input_value() == ""
