@@ -51,3 +51,24 @@ def test_an_unconfirmed_account_gets_the_same_refusal_everywhere(paris):
 def test_a_blocked_account_gets_the_same_refusal_everywhere(paris):
     messages = _refusals(make_voter(blocked_at=timezone.now()))
     assert set(messages.values()) == {str(BLOCKED)}, messages
+
+
+def test_the_participation_charter_is_asked_for_in_every_module_then_lets_through(paris):
+    """A published charter not yet accepted: every module refuses with the charter's one sentence; once
+    the person accepts the version in force, the same contributions go through."""
+    from parvis.core import charter
+    from parvis.core.charter import MUST_ACCEPT
+    from tests.factories import make_admin
+
+    version = charter.charter_publish(actor=make_admin(), title="Charte", body="Je m'exprime avec respect.")
+    person = make_voter()
+    messages = _refusals(person)
+    assert set(messages.values()) == {str(MUST_ACCEPT)}, messages
+    assert not Project.objects.exists()
+    assert not Idea.objects.exists()
+    charter.charter_accept(user=person, version=version)
+    ideas.idea_create(
+        author=person, consultation=make_consultation(), title="Un banc", body="Un banc devant l'école."
+    )
+    reports.report_follow(report=make_report(), user=person)
+    assert Idea.objects.count() == 1
