@@ -12,9 +12,10 @@ import difflib
 import re
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, Max, OuterRef
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -79,24 +80,40 @@ class Banner:
     is_update: bool
 
 
-def banner(user) -> Banner | None:
-    """One query: the version in force and whether this person accepted it (or any earlier one)."""
+CURRENT_KEY = "parvis:charter:current"
+#: The session remembers that its person accepted this version number: no query on the following pages.
+SESSION_KEY = "parvis_charter_accepted"
+
+
+def current_number() -> int:
+    """The number of the version in force (0: none), cached for a minute: the banner reads it on every
+    page; the contribution check itself always asks the database."""
+    number = cache.get(CURRENT_KEY)
+    if number is None:
+        number = (
+            CharterVersion.objects.filter(published_at__lte=timezone.now())
+            .order_by("-number")
+            .values_list("number", flat=True)
+            .first()
+        ) or 0
+        cache.set(CURRENT_KEY, number, 60)
+    return number
+
+
+def banner(user, session=None) -> Banner | None:
+    """Whether the page header asks this person to read the charter: no query once the session knows
+    they accepted the version in force (or while none is published)."""
     if permissions.is_anonymous(user):
         return None
-    mine = CharterAcceptance.objects.filter(user=user)
-    current = (
-        CharterVersion.objects.filter(published_at__lte=timezone.now())
-        .annotate(
-            accepted=Exists(mine.filter(version=OuterRef("pk"))),
-            accepted_before=Exists(mine),
-        )
-        .order_by("-number")
-        .values("number", "accepted", "accepted_before")
-        .first()
-    )
-    if current is None or current["accepted"]:
+    number = current_number()
+    if not number or (session is not None and session.get(SESSION_KEY) == number):
         return None
-    return Banner(number=current["number"], is_update=current["accepted_before"])
+    mine = CharterAcceptance.objects.filter(user=user)
+    if mine.filter(version__number=number).exists():
+        if session is not None:
+            session[SESSION_KEY] = number
+        return None
+    return Banner(number=number, is_update=mine.exists())
 
 
 def contribution_check(context) -> str | None:
@@ -149,6 +166,7 @@ def charter_publish(*, actor, title: str, body: str, changes: str = "") -> Chart
         number=number, title=title, body=body, changes=changes, published_by=actor
     )
     audit.audit_record(actor=actor, action="charter.publish", target=version, number=number)
+    transaction.on_commit(lambda: cache.delete(CURRENT_KEY))
     return version
 
 

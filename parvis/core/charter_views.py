@@ -59,6 +59,7 @@ def charter_accept(request):
         if version is None:
             raise ValidationError(_("Version de la charte inconnue."))
         charter.charter_accept(user=request.user, version=version)
+        request.session[charter.SESSION_KEY] = version.number
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
         return redirect("core:charter")

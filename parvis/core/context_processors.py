@@ -32,4 +32,5 @@ def charter_banner(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or request.path.startswith(("/api/", "/admin/")):
         return {}
-    return {"charter_banner": SimpleLazyObject(lambda: banner(user) or False)}
+    session = getattr(request, "session", None)
+    return {"charter_banner": SimpleLazyObject(lambda: banner(user, session) or False)}

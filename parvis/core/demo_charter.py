@@ -75,9 +75,14 @@ CHANGES = (
 )
 
 
+#: Demo residents who accepted the version in force too: Amina contributes at once; Jules, who accepted
+#: only version 1, is shown what changed at his first contribution.
+READY = {"habitante@demo.parvis.localhost"}
+
+
 def load_demo_charter(emails) -> None:
-    """Version 1 a year ago, accepted by every demo account; version 2 now, accepted by the staff only, so
-    that a demo resident sees what changed at their next contribution."""
+    """Version 1 a year ago, accepted by every demo account; version 2 now, accepted by the staff and one
+    resident, so that the other demo resident sees what changed at their next contribution."""
     now = timezone.now()
     v1, _ = CharterVersion.objects.get_or_create(
         number=1, defaults={"title": TITLE, "body": V1, "published_at": now - timedelta(days=365)}
@@ -89,5 +94,5 @@ def load_demo_charter(emails) -> None:
         CharterAcceptance.objects.get_or_create(
             user=user, version=v1, defaults={"accepted_at": v1.published_at + timedelta(days=30)}
         )
-        if permissions.has_role(user, *permissions.ROLES):  # the staff accounts
+        if permissions.has_role(user, *permissions.ROLES) or user.email in READY:
             CharterAcceptance.objects.get_or_create(user=user, version=v2)

@@ -125,24 +125,43 @@ def _territory_point(territory: Territory) -> tuple[float, float]:
     return point.y, point.x
 
 
+def _in_district(point, number: int) -> bool:
+    """Whether a point lies in the district of that number, by the boundaries the site locates with."""
+    from .territories import locate
+
+    found = locate(*point).district
+    return found is None or found.code == str(number)
+
+
 def geocode_offline(query: str) -> GeocodeResult | None:
     """Landmarks and streets first (most precise), then neighbourhood names, then the district."""
     q = normalise(query)
     if not q:
         return None
+    postcode = None
+    if match := _POSTCODE.search(q):
+        postcode = int(match.group(1)) if match.group(1) else 16
     for name, lat, lon, label in _places():
-        if _contains_phrase(q, name):
+        # A street on a district boundary ("rue de Belleville, 75020"): the postcode written says which side.
+        if _contains_phrase(q, name) and not (postcode and not _in_district((lat, lon), postcode)):
             return GeocodeResult(lat, lon, label, "landmark")
     neighbourhoods = list(
-        Territory.objects.filter(level=TerritoryLevel.NEIGHBOURHOOD).only("name", "geometry")
+        Territory.objects.filter(level=TerritoryLevel.NEIGHBOURHOOD)
+        .select_related("parent")
+        .only("name", "geometry", "parent__code")
     )
     for territory in sorted(neighbourhoods, key=lambda t: -len(t.name)):
-        if _contains_phrase(q, normalise(territory.name)):
-            return GeocodeResult(*_territory_point(territory), territory.name, "territory")
-    number = None
-    if match := _POSTCODE.search(q):
-        number = int(match.group(1)) if match.group(1) else 16
-    elif match := _DISTRICT_WORDS.search(q):
+        if not _contains_phrase(q, normalise(territory.name)):
+            continue
+        # "40 rue de Belleville, 75020": a neighbourhood's name inside a street's counts only where the
+        # postcode the person wrote agrees with it; otherwise the postcode's district is surer.
+        if postcode and territory.parent is not None and territory.parent.code != str(postcode):
+            continue
+        if postcode and not _in_district(_territory_point(territory), postcode):
+            continue
+        return GeocodeResult(*_territory_point(territory), territory.name, "territory")
+    number = postcode
+    if number is None and (match := _DISTRICT_WORDS.search(q)):
         number = int(match.group(1))
     if number and 1 <= number <= 20:
         district = Territory.objects.filter(level=TerritoryLevel.DISTRICT, code=str(number)).first()

@@ -205,9 +205,11 @@ def test_the_demo_holds_two_versions_and_residents_see_the_change():
     assert list(CharterVersion.objects.order_by("number").values_list("number", flat=True)) == [1, 2]
     from parvis.core.models import User
 
-    resident = User.objects.get(email="habitante@demo.parvis.localhost")
+    resident = User.objects.get(email="habitant@demo.parvis.localhost")
+    ready = User.objects.get(email="habitante@demo.parvis.localhost")
     admin = User.objects.get(email="admin@demo.parvis.localhost")
     assert charter.banner(resident).is_update
+    assert charter.banner(ready) is None
     assert charter.banner(admin) is None
     demo.load()
     assert CharterVersion.objects.count() == 2

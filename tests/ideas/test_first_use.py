@@ -4,6 +4,7 @@ import io
 
 import pytest
 
+from parvis.core import charter
 from parvis.core import demo as core_demo
 from parvis.core.models import User
 from parvis.ideas import demo
@@ -26,6 +27,10 @@ def test_demo_residents_have_complete_profiles_and_may_propose(paris):
         assert resident.home_neighbourhood
         assert resident.home_district
         assert resident.home_neighbourhood.parent_id == resident.home_district_id
+        if not can(resident, Action.PROPOSE, climate):
+            # Jules accepted only the charter's first version: the demo shows him what changed first.
+            assert "La charte de participation a changé" in can(resident, Action.PROPOSE, climate).reason
+            charter.charter_accept(user=resident, version=charter.current_version())
         assert can(resident, Action.PROPOSE, climate), can(resident, Action.PROPOSE, climate).reason
     assert User.objects.get(email="habitante@demo.parvis.localhost").home_district.code == "11"
 
