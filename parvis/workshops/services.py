@@ -177,15 +177,21 @@ def card_activate(*, agent, card: CitizenCard, proof: str) -> CitizenCard:
     return card
 
 
-@transaction.atomic
-def card_refuse(*, agent, card: CitizenCard, reason: str) -> CitizenCard:
+def _set_status(*, agent, card: CitizenCard, verb: str, status: str, reason: str | None) -> CitizenCard:
+    """One state change: permission, row lock, allowed transition, reason when one is due, audit log."""
     ensure(agent, Action.CARD_MANAGE, card)
     card = _locked(card)
-    _transition(card, "refuse")
-    card.status, card.status_reason = CardStatus.REFUSED, _reason(reason)
+    _transition(card, verb)
+    card.status, card.status_reason = status, _reason(reason) if reason is not None else ""
     card.save()
-    audit.audit_record(actor=agent, action="card.refuse", target=card, reason=card.status_reason)
+    extra = {"reason": card.status_reason} if reason is not None else {}
+    audit.audit_record(actor=agent, action=f"card.{verb}", target=card, **extra)
     return card
+
+
+@transaction.atomic
+def card_refuse(*, agent, card: CitizenCard, reason: str) -> CitizenCard:
+    return _set_status(agent=agent, card=card, verb="refuse", status=CardStatus.REFUSED, reason=reason)
 
 
 @transaction.atomic
@@ -206,36 +212,18 @@ def card_renew(*, agent, card: CitizenCard) -> CitizenCard:
 
 @transaction.atomic
 def card_suspend(*, agent, card: CitizenCard, reason: str) -> CitizenCard:
-    ensure(agent, Action.CARD_MANAGE, card)
-    card = _locked(card)
-    _transition(card, "suspend")
-    card.status, card.status_reason = CardStatus.SUSPENDED, _reason(reason)
-    card.save()
-    audit.audit_record(actor=agent, action="card.suspend", target=card, reason=card.status_reason)
-    return card
+    return _set_status(agent=agent, card=card, verb="suspend", status=CardStatus.SUSPENDED, reason=reason)
 
 
 @transaction.atomic
 def card_reinstate(*, agent, card: CitizenCard) -> CitizenCard:
-    ensure(agent, Action.CARD_MANAGE, card)
-    card = _locked(card)
-    _transition(card, "reinstate")
-    card.status, card.status_reason = CardStatus.ACTIVE, ""
-    card.save()
-    audit.audit_record(actor=agent, action="card.reinstate", target=card)
-    return card
+    return _set_status(agent=agent, card=card, verb="reinstate", status=CardStatus.ACTIVE, reason=None)
 
 
 @transaction.atomic
 def card_revoke(*, agent, card: CitizenCard, reason: str) -> CitizenCard:
     """Final: a revoked card is never valid again (its holder may ask for a new one)."""
-    ensure(agent, Action.CARD_MANAGE, card)
-    card = _locked(card)
-    _transition(card, "revoke")
-    card.status, card.status_reason = CardStatus.REVOKED, _reason(reason)
-    card.save()
-    audit.audit_record(actor=agent, action="card.revoke", target=card, reason=card.status_reason)
-    return card
+    return _set_status(agent=agent, card=card, verb="revoke", status=CardStatus.REVOKED, reason=reason)
 
 
 def card_number_problem(number: str) -> str | None:
